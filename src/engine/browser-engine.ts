@@ -1,0 +1,49 @@
+// The engine in the tab: DuckDB-WASM in its own worker, bundles served by the app itself (never a CDN).
+import * as duckdb from '@duckdb/duckdb-wasm';
+import ehWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?url';
+import mvpWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js?url';
+import ehWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
+import mvpWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
+import { DuckEngine, type BindingsLike, type DuckBackend } from './duck-engine';
+
+const BUNDLES: duckdb.DuckDBBundles = {
+  mvp: { mainModule: new URL(mvpWasmUrl, location.href).href, mainWorker: new URL(mvpWorkerUrl, location.href).href },
+  eh: { mainModule: new URL(ehWasmUrl, location.href).href, mainWorker: new URL(ehWorkerUrl, location.href).href },
+};
+
+async function createBrowserBackend(): Promise<DuckBackend> {
+  const bundle = await duckdb.selectBundle(BUNDLES);
+  const worker = new Worker(bundle.mainWorker!);
+  const crashListeners: ((error: Error) => void)[] = [];
+  worker.addEventListener('error', (event: ErrorEvent) => {
+    const error = new Error(event.message || 'worker error');
+    for (const listener of crashListeners) listener(error);
+  });
+  const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
+  await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
+  await db.open({ query: { castBigIntToDouble: true } });
+  const connection = await db.connect();
+  const connectionId = connection.useUnsafe((_bindings, id) => id);
+  return {
+    // AsyncDuckDB mirrors the bindings method by method, each a message to the worker.
+    bindings: db as unknown as BindingsLike,
+    connection: connectionId,
+    bundle: bundle.mainModule === BUNDLES.eh!.mainModule ? 'eh' : 'mvp',
+    extensionRepository: new URL('duckdb-extensions', location.href).href,
+    async registerFile(name, file) {
+      // By handle: DuckDB reads slices on demand, so multi-GB files never sit whole in wasm memory.
+      await db.registerFileHandle(name, file, duckdb.DuckDBDataProtocol.BROWSER_FILEREADER, true);
+    },
+    async terminate() {
+      await db.terminate();
+    },
+    onCrash(listener) {
+      crashListeners.push(listener);
+    },
+  };
+}
+
+/** A fresh, unstarted engine running DuckDB-WASM in a dedicated worker. */
+export function createBrowserEngine(): DuckEngine {
+  return new DuckEngine(createBrowserBackend);
+}

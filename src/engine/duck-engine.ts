@@ -1,0 +1,251 @@
+// One Engine implementation over DuckDB-WASM bindings, whichever side of a worker boundary they live on.
+// Queries run through DuckDB's pending-query API so that an AbortSignal can interrupt them between polls.
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { quoteIdent, quoteLiteral } from './sql';
+import {
+  EngineCrashedError,
+  QueryCancelledError,
+  type ArrowInsertOptions,
+  type Engine,
+  type EngineInfo,
+  type EngineMemory,
+  type EngineStatus,
+  type QueryOptions,
+  type RowsResult,
+} from './types';
+import { tableToRows } from './values';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** The subset of DuckDB-WASM's bindings the engine needs; sync (Node blocking build) or async (worker proxy). */
+export interface BindingsLike {
+  getVersion(): MaybePromise<string>;
+  startPendingQuery(conn: number, text: string, allowStreamResult?: boolean): MaybePromise<Uint8Array | null>;
+  pollPendingQuery(conn: number): MaybePromise<Uint8Array | null>;
+  cancelPendingQuery(conn: number): MaybePromise<boolean>;
+  fetchQueryResults(conn: number): MaybePromise<Uint8Array | null>;
+  insertArrowFromIPCStream(conn: number, buffer: Uint8Array, options?: { name: string; create: boolean }): MaybePromise<void>;
+  dropFile(name: string): MaybePromise<unknown>;
+}
+
+/** What differs between the browser and Node: how an instance is made, how files are registered, how it dies. */
+export interface DuckBackend {
+  bindings: BindingsLike;
+  connection: number;
+  bundle: string;
+  /** Origin-local URL for DuckDB's extension repository, so nothing is ever fetched from elsewhere. */
+  extensionRepository: string;
+  registerFile(name: string, file: Blob): Promise<void>;
+  terminate(): Promise<void>;
+  /** Subscribe to a fatal failure of the instance (worker crash). */
+  onCrash(listener: (error: Error) => void): void;
+  /** Let timers and abort signals run between polls (needed where the bindings are synchronous). */
+  yieldBetweenPolls?: () => Promise<void>;
+}
+
+export type BackendFactory = () => Promise<DuckBackend>;
+
+function parseMemoryLimit(text: string): number {
+  const match = /^\s*([\d.]+)\s*([KMGT]?i?B)?\s*$/i.exec(text);
+  if (!match) return 0;
+  const units: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+  return Math.round(Number(match[1]) * (units[(match[2] ?? 'B').toUpperCase()] ?? 1));
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+export class DuckEngine implements Engine {
+  private backend: DuckBackend | null = null;
+  private starting: Promise<EngineInfo> | null = null;
+  private currentStatus: EngineStatus = 'idle';
+  private readonly listeners = new Set<(status: EngineStatus, error?: Error) => void>();
+  /** Statements run one at a time on the single connection; this chain orders them. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Rejecters of operations in flight, so a crash fails them instead of leaving them hanging. */
+  private readonly inFlight = new Set<(error: Error) => void>();
+  private generation = 0;
+
+  constructor(private readonly createBackend: BackendFactory) {}
+
+  get status(): EngineStatus {
+    return this.currentStatus;
+  }
+
+  onStatus(listener: (status: EngineStatus, error?: Error) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private setStatus(status: EngineStatus, error?: Error): void {
+    this.currentStatus = status;
+    for (const listener of this.listeners) listener(status, error);
+  }
+
+  start(): Promise<EngineInfo> {
+    if (!this.starting) {
+      this.starting = this.boot().catch((error: unknown) => {
+        this.starting = null;
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.setStatus('error', err);
+        throw err;
+      });
+    }
+    return this.starting;
+  }
+
+  private async boot(): Promise<EngineInfo> {
+    const began = performance.now();
+    this.setStatus('starting');
+    const generation = ++this.generation;
+    const backend = await this.createBackend();
+    backend.onCrash((error) => {
+      if (generation !== this.generation) return;
+      const crash = new EngineCrashedError(`The DuckDB engine stopped unexpectedly: ${error.message}`);
+      for (const reject of this.inFlight) reject(crash);
+      this.inFlight.clear();
+      this.backend = null;
+      this.starting = null;
+      this.setStatus('error', crash);
+    });
+    this.backend = backend;
+    // Extensions would be fetched from the internet on first use: switch that off and point the repository home.
+    await this.runPending(
+      backend,
+      [
+        'SET autoinstall_known_extensions = false',
+        'SET autoload_known_extensions = false',
+        `SET custom_extension_repository = ${quoteLiteral(backend.extensionRepository)}`,
+      ].join(';\n'),
+    );
+    const version = await backend.bindings.getVersion();
+    const info: EngineInfo = { version, bundle: backend.bundle, startMs: Math.round(performance.now() - began) };
+    this.setStatus('ready');
+    return info;
+  }
+
+  private async ready(): Promise<DuckBackend> {
+    await this.start();
+    if (!this.backend) throw new EngineCrashedError('The DuckDB engine is not running');
+    return this.backend;
+  }
+
+  /** Serialise work on the connection; an aborted signal drops queued work before it starts. */
+  private enqueue<T>(work: (backend: DuckBackend) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (signal?.aborted) throw new QueryCancelledError();
+      const backend = await this.ready();
+      return new Promise<T>((resolve, reject) => {
+        this.inFlight.add(reject);
+        work(backend).then(resolve, reject).finally(() => this.inFlight.delete(reject));
+      });
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Start a pending query, poll it to completion (or cancel it), and collect the Arrow IPC stream. */
+  private async runPending(backend: DuckBackend, sql: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const { bindings, connection } = backend;
+    const generation = this.generation;
+    if (signal?.aborted) throw new QueryCancelledError();
+    let header = await bindings.startPendingQuery(connection, sql, false);
+    while (header === null) {
+      // A reset replaced the instance: stop polling the old one (its callers were already rejected).
+      if (generation !== this.generation) throw new EngineCrashedError('The engine was reset');
+      if (signal?.aborted) {
+        await bindings.cancelPendingQuery(connection);
+        throw new QueryCancelledError();
+      }
+      if (backend.yieldBetweenPolls) await backend.yieldBetweenPolls();
+      if (signal?.aborted) {
+        await bindings.cancelPendingQuery(connection);
+        throw new QueryCancelledError();
+      }
+      header = await bindings.pollPendingQuery(connection);
+    }
+    const parts: Uint8Array[] = [header];
+    for (;;) {
+      if (signal?.aborted) throw new QueryCancelledError();
+      const chunk = await bindings.fetchQueryResults(connection);
+      if (!chunk || chunk.byteLength === 0) break;
+      parts.push(chunk);
+    }
+    return concatBytes(parts);
+  }
+
+  query(sql: string, options: QueryOptions = {}): Promise<Table> {
+    return this.enqueue(async (backend) => tableFromIPC(await this.runPending(backend, sql, options.signal)), options.signal);
+  }
+
+  async queryRows(sql: string, options: QueryOptions = {}): Promise<RowsResult> {
+    return tableToRows(await this.query(sql, options));
+  }
+
+  async exec(sql: string, options: QueryOptions = {}): Promise<void> {
+    await this.enqueue(async (backend) => {
+      await this.runPending(backend, sql, options.signal);
+    }, options.signal);
+  }
+
+  registerFile(name: string, file: Blob): Promise<void> {
+    return this.enqueue((backend) => backend.registerFile(name, file));
+  }
+
+  dropFile(name: string): Promise<void> {
+    return this.enqueue(async (backend) => {
+      await backend.bindings.dropFile(name);
+    });
+  }
+
+  insertArrowIPC(ipc: Uint8Array, options: ArrowInsertOptions): Promise<void> {
+    return this.enqueue(async (backend) => {
+      // The bindings quote the name themselves; reject what cannot be a plain table name rather than guess.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.table)) {
+        throw new Error(`Not a valid table name for an Arrow insert: ${quoteIdent(options.table)}`);
+      }
+      await backend.bindings.insertArrowFromIPCStream(backend.connection, ipc, { name: options.table, create: options.create });
+    });
+  }
+
+  async memory(): Promise<EngineMemory> {
+    const { rows } = await this.queryRows(
+      `SELECT coalesce(sum(memory_usage_bytes), 0) AS used, coalesce(sum(temporary_storage_bytes), 0) AS temp,
+              current_setting('memory_limit') AS lim
+         FROM duckdb_memory()`,
+    );
+    const row = rows[0] ?? {};
+    return {
+      usedBytes: Number(row.used ?? 0),
+      temporaryBytes: Number(row.temp ?? 0),
+      limitBytes: parseMemoryLimit(String(row.lim ?? '')),
+    };
+  }
+
+  async reset(): Promise<EngineInfo> {
+    await this.close();
+    return this.start();
+  }
+
+  async close(): Promise<void> {
+    const backend = this.backend;
+    this.generation++;
+    this.backend = null;
+    this.starting = null;
+    const closed = new EngineCrashedError('The engine was reset');
+    for (const reject of this.inFlight) reject(closed);
+    this.inFlight.clear();
+    this.queue = Promise.resolve();
+    if (backend) await backend.terminate();
+    this.setStatus('idle');
+  }
+}

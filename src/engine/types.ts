@@ -1,0 +1,85 @@
+// The engine contract: the only way the rest of Driftline talks to DuckDB.
+// Implementations: a DuckDB-WASM worker in the browser, the blocking wasm build in Node (tests, bench).
+import type { Table } from 'apache-arrow';
+import type { UiValue } from './values';
+
+export type EngineStatus = 'idle' | 'starting' | 'ready' | 'error';
+
+export interface EngineInfo {
+  /** DuckDB library version, e.g. "v1.4.3". */
+  version: string;
+  /** Which wasm build runs: "eh" or "mvp" (browser), "node-eh"/"node-mvp" (tests). */
+  bundle: string;
+  /** Milliseconds from start() to a connection that answered its first statement. */
+  startMs: number;
+}
+
+export interface EngineMemory {
+  /** Bytes DuckDB's buffer manager holds (sum over duckdb_memory()). */
+  usedBytes: number;
+  /** DuckDB's memory_limit setting in bytes. */
+  limitBytes: number;
+  /** Bytes spilled to temporary storage, if any. */
+  temporaryBytes: number;
+}
+
+export interface QueryOptions {
+  /** Aborting rejects with an AbortError and interrupts the running statement. */
+  signal?: AbortSignal;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** Arrow type as text, e.g. "Utf8", "Timestamp<MICROSECOND>". */
+  type: string;
+}
+
+export interface RowsResult {
+  columns: ColumnInfo[];
+  rows: Record<string, UiValue>[];
+}
+
+export interface ArrowInsertOptions {
+  /** Target table name (quoted by the engine). */
+  table: string;
+  /** Create the table from the IPC schema (true) or append to an existing one (false). */
+  create: boolean;
+}
+
+export interface Engine {
+  readonly status: EngineStatus;
+  start(): Promise<EngineInfo>;
+  /** Make a dropped file readable by SQL under `name` without copying it into memory where the platform allows. */
+  registerFile(name: string, file: Blob): Promise<void>;
+  dropFile(name: string): Promise<void>;
+  /** Run one or more statements and return the last result as Arrow. */
+  query(sql: string, options?: QueryOptions): Promise<Table>;
+  /** Like query, converted to UI values through the single conversion module. */
+  queryRows(sql: string, options?: QueryOptions): Promise<RowsResult>;
+  /** Run statements for their effect. */
+  exec(sql: string, options?: QueryOptions): Promise<void>;
+  /** Insert an Arrow IPC stream (schema + record batches). */
+  insertArrowIPC(ipc: Uint8Array, options: ArrowInsertOptions): Promise<void>;
+  memory(): Promise<EngineMemory>;
+  /** Throw the whole instance away (worker terminated) and start a fresh one: the only way wasm memory is returned. */
+  reset(): Promise<EngineInfo>;
+  close(): Promise<void>;
+  /** Called when the status changes (starting, ready, error) with the error when there is one. */
+  onStatus(listener: (status: EngineStatus, error?: Error) => void): () => void;
+}
+
+/** Raised when a query is cancelled through its AbortSignal. */
+export class QueryCancelledError extends Error {
+  constructor(message = 'Query cancelled') {
+    super(message);
+    this.name = 'AbortError';
+  }
+}
+
+/** Raised for every pending operation when the engine worker dies. */
+export class EngineCrashedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineCrashedError';
+  }
+}

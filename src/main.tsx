@@ -1,0 +1,26 @@
+// Entry point: wire the store and the DuckDB worker engine, render the app, start the engine at once.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserEngine } from './engine/browser-engine';
+import { bindEngineStatus, startEngine, type AppServices } from './state/actions';
+import { createAppStore } from './state/store';
+import { App } from './ui/App';
+import { ServicesProvider } from './ui/context';
+import './ui/app.css';
+
+const services: AppServices = {
+  store: createAppStore(),
+  engine: createBrowserEngine(),
+  sampleBaseUrl: new URL('sample/', document.baseURI).href,
+  fetch: (input, init) => window.fetch(input, init),
+};
+bindEngineStatus(services);
+void startEngine(services);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ServicesProvider services={services}>
+      <App />
+    </ServicesProvider>
+  </StrictMode>,
+);

