@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserEngine } from './engine/browser-engine';
+import { createWorkerReader } from './ingest/worker-reader';
 import { bindEngineStatus, startEngine, type AppServices } from './state/actions';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
@@ -13,6 +14,7 @@ const services: AppServices = {
   engine: createBrowserEngine(),
   sampleBaseUrl: new URL('sample/', document.baseURI).href,
   fetch: (input, init) => window.fetch(input, init),
+  reader: createWorkerReader(),
 };
 bindEngineStatus(services);
 void startEngine(services);

@@ -90,6 +90,22 @@ export class ImportTransaction {
     this.eventsStaged = true;
   }
 
+  /** Stage a batch already encoded as Arrow IPC by the reader (see arrow-batch.ts for its columns). */
+  async addEventsIpc(ipc: Uint8Array): Promise<void> {
+    await this.engine.insertArrowIPC(ipc, { table: `${this.prefix}_events_raw`, create: !this.eventsStaged });
+    this.eventsStaged = true;
+  }
+
+  /** Forget everything staged for one file (e.g. it turned out to be a copy of a file already loaded). */
+  async discardFile(fileId: string): Promise<void> {
+    const id = sqlValue(fileId);
+    const statements = ['files', 'rejected', 'identities', 'changes', 'classes'].map((n) => `DELETE FROM ${this.table(n)} WHERE file_id = ${id};`);
+    statements.push(`DELETE FROM ${this.table('aliases')} WHERE identity_key NOT IN (SELECT identity_key FROM ${this.table('identities')});`);
+    if (this.eventsStaged) statements.push(`DELETE FROM ${this.table('events_raw')} WHERE file_id = ${id};`);
+    if (this.sqlStageMade) statements.push(`DELETE FROM ${this.table('events_sql')} WHERE file_id = ${id};`);
+    await this.engine.exec(statements.join('\n'), this.opts());
+  }
+
   /**
    * Stage events read by DuckDB itself (CSV): `select` yields the events columns plus `_raw_time`; rows whose time did
    * not parse, and rows the CSV reader refused (`readerRejects` table), become rejected rows with their reason.

@@ -1,7 +1,11 @@
 // What the user can set in motion: start the engine, add evidence, open the sample, run SQL.
 // Pure functions over the store and the engine, so they are tested without React.
 import type { Engine } from '../engine/types';
-import { pushNotice, type AppStore, type EvidenceFile } from './store';
+import { listEvidenceFiles, workspaceCounts } from '../ingest/catalog';
+import { importEvidence, type ImportProgress } from '../ingest/pipeline';
+import type { EvidenceReader } from '../ingest/protocol';
+import { formatCount } from '../lib/format';
+import { pushNotice, type AppStore, type ImportResult, type Progress } from './store';
 
 export interface AppServices {
   store: AppStore;
@@ -9,6 +13,8 @@ export interface AppServices {
   /** Where the sample workspace lives (same origin); fetch is injectable for tests. */
   sampleBaseUrl: string;
   fetch: typeof fetch;
+  /** Turns dropped files into canonical rows: a worker in the tab, in-process in tests. */
+  reader: EvidenceReader;
 }
 
 export function bindEngineStatus({ store, engine }: AppServices): () => void {
@@ -23,46 +29,85 @@ export async function startEngine(services: AppServices): Promise<void> {
   try {
     const info = await services.engine.start();
     services.store.setState((state) => ({ engine: { ...state.engine, info } }));
+    await refreshEvidence(services);
   } catch (error) {
     pushNotice(services.store, 'error', `The DuckDB engine could not start: ${(error as Error).message}`);
   }
 }
 
-let fileCounter = 0;
+/** Re-read the evidence catalogue and workspace counts from DuckDB into the store. */
+export async function refreshEvidence(services: AppServices): Promise<void> {
+  const [evidence, counts] = await Promise.all([listEvidenceFiles(services.engine), workspaceCounts(services.engine)]);
+  services.store.setState({ evidence, counts });
+}
 
-/** A name for the engine's virtual file system: unique, readable, free of path and quote characters. */
-export function engineFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? 'file';
-  const safe = base.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'file';
-  return `evidence/${++fileCounter}-${safe}`;
+let importAbort: AbortController | null = null;
+
+function progressOf(p: ImportProgress): Progress {
+  const files = `${formatCount(p.filesDone)} of ${formatCount(p.filesTotal)} file${p.filesTotal === 1 ? '' : 's'}`;
+  const rows = `${formatCount(p.rows)} rows`;
+  return p.phase === 'committing'
+    ? { label: 'Committing import', done: p.filesTotal, total: p.filesTotal, unit: 'files', detail: `${files} · ${rows}` }
+    : { label: 'Importing evidence', done: p.bytesDone, total: p.bytesTotal, unit: 'bytes', detail: `${files} · ${rows}${p.currentFile ? ` · ${p.currentFile}` : ''}` };
 }
 
 /**
- * Register files with the engine so SQL can read them, with a progress count.
- * (Recognition and normalisation into the canonical model come with the ingest pipeline.)
+ * Import files into the workspace: recognise, normalise, stage, commit in one step. Per-file problems are reported by
+ * name; a cancelled or failed import leaves the workspace as it was.
  */
-export async function addEvidenceFiles(services: AppServices, files: readonly File[], origin: EvidenceFile['origin']): Promise<void> {
+export async function addEvidenceFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
   const { store, engine } = services;
-  if (files.length === 0) return;
-  const total = files.length;
-  store.setState({ progress: { label: 'Adding evidence', done: 0, total, unit: 'files' } });
-  const added: EvidenceFile[] = [];
-  try {
-    for (const file of files) {
-      const name = (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
-      const engineName = engineFileName(name);
-      try {
-        await engine.registerFile(engineName, file);
-        added.push({ id: engineName, name, engineName, bytes: file.size, origin, addedAt: new Date().toISOString() });
-      } catch (error) {
-        pushNotice(store, 'error', `${name}: could not be opened (${(error as Error).message})`);
-      }
-      store.setState((state) => ({ progress: state.progress && { ...state.progress, done: state.progress.done + 1 } }));
-    }
-  } finally {
-    store.setState((state) => ({ evidence: [...state.evidence, ...added], progress: null }));
+  if (files.length === 0) return null;
+  if (importAbort) {
+    pushNotice(store, 'error', 'An import is already running: wait for it or cancel it first.');
+    return null;
   }
-  if (added.length > 0) pushNotice(store, 'info', `Added ${added.length} of ${total} file${total === 1 ? '' : 's'}.`);
+  const controller = new AbortController();
+  importAbort = controller;
+  store.setState({ importing: { phase: 'reading', filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: 0, rows: 0, currentFile: null } });
+  let result: ImportResult | null = null;
+  try {
+    await engine.start();
+    const report = await importEvidence(engine, files, {
+      reader: services.reader,
+      signal: controller.signal,
+      mappings: store.getState().mappings,
+      onProgress: (progress) => store.setState({ importing: progress, progress: progressOf(progress) }),
+    });
+    result = { ...report, mappingRequests: report.mappingRequests.map(({ file: _file, ...rest }) => rest) };
+    store.setState({ lastImport: result });
+    if (report.mappingRequests.length) store.setState((state) => ({ pendingMappings: [...state.pendingMappings, ...report.mappingRequests] }));
+    if (report.status === 'cancelled') pushNotice(store, 'info', 'Import cancelled: the workspace is as it was before.');
+    else if (report.status === 'failed') pushNotice(store, 'error', `Import failed, nothing was added: ${report.error ?? 'unknown error'}`);
+    else {
+      const loaded = report.files.filter((f) => f.status === 'loaded').length;
+      const s = report.summary;
+      pushNotice(
+        store,
+        'info',
+        `Imported ${loaded} of ${report.files.length} file${report.files.length === 1 ? '' : 's'} (${origin}): ${formatCount(s?.events ?? 0)} events, ${formatCount(s?.identities ?? 0)} identities` +
+          (s?.duplicates ? `, ${formatCount(s.duplicates)} duplicate events skipped` : '') +
+          (s?.rejected ? `, ${formatCount(s.rejected)} rows rejected (see Evidence)` : '') +
+          '.',
+      );
+    }
+    for (const file of report.files) {
+      if (file.status === 'failed') pushNotice(store, 'error', `${file.name}: ${file.message ?? 'could not be read'}`);
+      if (file.status === 'duplicate') pushNotice(store, 'info', `${file.name}: skipped, ${file.message}`);
+      if (file.status === 'needs-mapping') pushNotice(store, 'info', `${file.name}: columns need mapping (${file.message}).`);
+    }
+    await refreshEvidence(services);
+  } catch (error) {
+    pushNotice(store, 'error', `Import failed: ${(error as Error).message}`);
+  } finally {
+    importAbort = null;
+    store.setState({ importing: null, progress: null });
+  }
+  return result;
+}
+
+export function cancelImport(): void {
+  importAbort?.abort();
 }
 
 interface SampleManifest {

@@ -2,6 +2,9 @@
 // Components select raw state; actions that touch the engine live in actions.ts, outside React.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineInfo, EngineStatus, RowsResult } from '../engine/types';
+import type { EvidenceFileRow, WorkspaceCounts } from '../ingest/catalog';
+import type { EventColumnMapping } from '../ingest/csv-events';
+import type { ImportProgress, ImportReport } from '../ingest/pipeline';
 
 export const VIEWS = ['evidence', 'findings', 'identities', 'inventory', 'sql', 'reports'] as const;
 export type ViewId = (typeof VIEWS)[number];
@@ -15,23 +18,17 @@ export const VIEW_LABELS: Record<ViewId, string> = {
   reports: 'Reports',
 };
 
-export interface EvidenceFile {
-  id: string;
-  /** Name as the user knows it (folder path included for dropped folders). */
-  name: string;
-  /** Name under which the engine can read it, e.g. read_csv('evidence/3-register.csv'). */
-  engineName: string;
-  bytes: number;
-  origin: 'picked' | 'dropped' | 'sample';
-  addedAt: string;
-}
-
 export interface Progress {
   label: string;
   done: number;
   total: number;
-  unit: string;
+  unit: 'files' | 'bytes';
+  /** More counts for the reader, e.g. "3 of 10 files · 120,000 rows". */
+  detail?: string;
 }
+
+/** What the last import did, kept for the Evidence view (the File objects are not kept). */
+export type ImportResult = Omit<ImportReport, 'mappingRequests'> & { mappingRequests: Omit<ImportReport['mappingRequests'][number], 'file'>[] };
 
 export interface Notice {
   id: number;
@@ -50,7 +47,16 @@ export interface SqlConsoleState {
 export interface AppState {
   engine: { status: EngineStatus; info: EngineInfo | null; error: string | null };
   view: ViewId;
-  evidence: EvidenceFile[];
+  /** The evidence catalogue as committed in DuckDB. */
+  evidence: EvidenceFileRow[];
+  counts: WorkspaceCounts | null;
+  /** Non-null while an import runs. */
+  importing: ImportProgress | null;
+  lastImport: ImportResult | null;
+  /** Column mappings the analyst made, by CSV header signature: reused for files with the same header. */
+  mappings: Record<string, EventColumnMapping>;
+  /** CSVs waiting for the analyst to map their columns (their File is kept so they can be imported after). */
+  pendingMappings: ImportReport['mappingRequests'];
   progress: Progress | null;
   notices: Notice[];
   sql: SqlConsoleState;
@@ -63,6 +69,11 @@ export function initialState(): AppState {
     engine: { status: 'idle', info: null, error: null },
     view: 'evidence',
     evidence: [],
+    counts: null,
+    importing: null,
+    lastImport: null,
+    mappings: {},
+    pendingMappings: [],
     progress: null,
     notices: [],
     sql: { text: 'SELECT 42 AS answer', running: false, result: null, error: null, elapsedMs: null },

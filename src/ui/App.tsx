@@ -1,6 +1,6 @@
 // The frame: navigation between the views, the evidence picker, engine status, progress and messages.
 import { useEffect, useId } from 'react';
-import { addEvidenceFiles } from '../state/actions';
+import { addEvidenceFiles, cancelImport } from '../state/actions';
 import { setView, VIEW_LABELS, VIEWS, viewFromHash, type ViewId } from '../state/store';
 import { EngineStatus } from './components/EngineStatus';
 import { DropZone } from './components/DropZone';
@@ -26,6 +26,7 @@ export function App() {
   const services = useServices();
   const view = useAppState((state) => state.view);
   const progress = useAppState((state) => state.progress);
+  const importing = useAppState((state) => state.importing !== null);
   const inputId = useId();
 
   // The view lives in the URL hash so reload and back/forward keep the analyst's place.
@@ -79,7 +80,7 @@ export function App() {
           <EngineStatus />
         </div>
       </header>
-      {progress && <ProgressBar progress={progress} />}
+      {progress && <ProgressBar progress={progress} {...(importing ? { onCancel: cancelImport } : {})} />}
       <Notices />
       <main>
         <CurrentView view={view} />

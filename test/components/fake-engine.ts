@@ -12,7 +12,11 @@ export class FakeEngine implements Engine {
   private releaseStart: (() => void) | null = null;
   holdStart = false;
 
-  constructor(private readonly answer: (sql: string) => Table = () => tableFromArrays({ answer: Int32Array.from([42]) })) {}
+  /** By default SELECT 42 answers 42 and every other statement returns no rows (an empty workspace). */
+  constructor(
+    private readonly answer: (sql: string) => Table = (sql) =>
+      /SELECT 42/i.test(sql) ? tableFromArrays({ answer: Int32Array.from([42]) }) : tableFromArrays({}),
+  ) {}
 
   private set(status: EngineStatus, error?: Error) {
     this.status = status;

@@ -1,11 +1,12 @@
 // Progress of long work (imports, analysis) with counts, announced to assistive technology.
+import { formatBytes, formatCount } from '../../lib/format';
 import type { Progress } from '../../state/store';
-import { formatCount } from '../format';
 
-export function ProgressBar({ progress }: { progress: Progress }) {
-  const { label, done, total, unit } = progress;
+export function ProgressBar({ progress, onCancel }: { progress: Progress; onCancel?: () => void }) {
+  const { label, done, total, unit, detail } = progress;
   const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
-  const text = `${formatCount(done)} of ${formatCount(total)} ${unit}`;
+  const amount = unit === 'bytes' ? `${formatBytes(done)} of ${formatBytes(total)}` : `${formatCount(done)} of ${formatCount(total)} files`;
+  const text = detail ? `${amount} · ${detail}` : amount;
   return (
     <div className="progress">
       <div
@@ -22,6 +23,11 @@ export function ProgressBar({ progress }: { progress: Progress }) {
       <span className="progress-text">
         {label}: {text}
       </span>
+      {onCancel && (
+        <button type="button" onClick={onCancel}>
+          Cancel import
+        </button>
+      )}
     </div>
   );
 }

@@ -1,0 +1,180 @@
+// One import, end to end on the main-thread side: reader messages → staging tables → one commit → identity resolution.
+// Cancel or failure at any point rolls the staging back; the workspace's earlier evidence is never touched.
+import { sqlValue } from '../engine/sql';
+import type { Engine } from '../engine/types';
+import { ImportTransaction, type CommitSummary, type EvidenceFileRecord } from './commit';
+import { mappedEventsSelect, type EventColumnMapping } from './csv-events';
+import type { EvidenceReader, FileInfo, MappingRequest } from './protocol';
+
+export interface ImportProgress {
+  phase: 'reading' | 'committing';
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
+  currentFile: string | null;
+}
+
+export interface FileOutcome {
+  fileId: string;
+  name: string;
+  status: 'loaded' | 'failed' | 'needs-mapping' | 'duplicate';
+  message: string | null;
+  info: FileInfo | null;
+  rows: number;
+  rejected: number;
+}
+
+export interface ImportReport {
+  importId: string;
+  status: 'committed' | 'cancelled' | 'failed';
+  error: string | null;
+  files: FileOutcome[];
+  summary: CommitSummary | null;
+  mappingRequests: { fileId: string; name: string; request: MappingRequest; file: File | null }[];
+}
+
+export interface ImportOptions {
+  reader: EvidenceReader;
+  signal: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
+  mappings?: Record<string, EventColumnMapping>;
+  batchRows?: number;
+}
+
+function newImportId(): string {
+  const random = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0');
+  return `i${Date.now().toString(36)}${random}`;
+}
+
+export async function importEvidence(engine: Engine, files: readonly File[], options: ImportOptions): Promise<ImportReport> {
+  const importId = newImportId();
+  const { signal } = options;
+  const report: ImportReport = { importId, status: 'committed', error: null, files: [], summary: null, mappingRequests: [] };
+  const outcomes = new Map<string, FileOutcome>();
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const progress: ImportProgress = {
+    phase: 'reading', filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0), rows: 0, currentFile: null,
+  };
+  const bytesByFile = new Map<string, number>();
+  const emit = () => options.onProgress?.({ ...progress });
+  const tx = new ImportTransaction(engine, importId, signal);
+  const registered: string[] = [];
+
+  try {
+    await tx.begin();
+    emit();
+    for await (const message of options.reader(files, { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 50_000 }, signal)) {
+      if (signal.aborted) break;
+      const outcome = outcomes.get(message.fileId);
+      switch (message.type) {
+        case 'file-start':
+          outcomes.set(message.fileId, { fileId: message.fileId, name: message.name, status: 'loaded', message: null, info: null, rows: 0, rejected: 0 });
+          progress.currentFile = message.name;
+          break;
+        case 'file-info':
+          if (outcome) outcome.info = message.info;
+          break;
+        case 'events':
+          await tx.addEventsIpc(message.ipc);
+          if (outcome) outcome.rows += message.rows;
+          progress.rows += message.rows;
+          break;
+        case 'rejected':
+          await tx.addRejected(message.fileId, message.rows);
+          if (outcome) outcome.rejected += message.rows.length;
+          break;
+        case 'inventory':
+          await tx.addIdentities(message.fileId, message.result.identities, message.result.aliases);
+          await tx.addRejected(message.fileId, message.result.rejected);
+          if (outcome) {
+            outcome.rows += message.result.identities.length;
+            outcome.rejected += message.result.rejected.length;
+            if (outcome.info) outcome.info.notes.push(...message.result.notes);
+          }
+          break;
+        case 'changes':
+          await tx.addChanges(message.fileId, message.changes);
+          if (outcome) outcome.rows += message.changes.length;
+          break;
+        case 'classes':
+          await tx.addResourceClasses(message.fileId, message.classes);
+          if (outcome) outcome.rows += message.classes.length;
+          break;
+        case 'csv-events': {
+          const engineFile = `evidence/${message.fileId}.csv`;
+          await engine.registerFile(engineFile, message.blob);
+          registered.push(engineFile);
+          const rejectsTable = `rejects_${message.fileId}`;
+          const counts = await tx.addCsvEvents(
+            message.fileId,
+            mappedEventsSelect({
+              engineFile, delimiter: message.delimiter, rejectsTable, headers: message.headers, mapping: message.mapping,
+              timeFormat: message.timeFormat, platform: message.platform, sourceFormat: message.sourceFormat, fileId: message.fileId,
+            }),
+            rejectsTable,
+          );
+          if (outcome) {
+            outcome.rows += counts.loaded;
+            outcome.rejected += counts.rejected;
+          }
+          progress.rows += counts.loaded;
+          break;
+        }
+        case 'needs-mapping':
+          if (outcome) {
+            outcome.status = 'needs-mapping';
+            outcome.message = message.request.reason;
+          }
+          report.mappingRequests.push({ fileId: message.fileId, name: message.name, request: message.request, file: byName.get(message.name) ?? null });
+          break;
+        case 'progress': {
+          const before = bytesByFile.get(message.fileId) ?? 0;
+          bytesByFile.set(message.fileId, message.bytesRead);
+          progress.bytesDone += Math.max(0, message.bytesRead - before);
+          break;
+        }
+        case 'file-error':
+          outcomes.set(message.fileId, {
+            fileId: message.fileId, name: message.name, status: 'failed', message: message.message, info: outcome?.info ?? null, rows: 0, rejected: 0,
+          });
+          await tx.discardFile(message.fileId);
+          progress.filesDone++;
+          break;
+        case 'file-done': {
+          progress.filesDone++;
+          if (!outcome || outcome.status !== 'loaded' || !outcome.info) break;
+          const { rows } = await engine.queryRows(`SELECT name FROM evidence_files WHERE sha256 = ${sqlValue(message.sha256)} LIMIT 1`, { signal });
+          if (rows.length > 0) {
+            outcome.status = 'duplicate';
+            outcome.message = `the same bytes were already loaded as ${String(rows[0]?.name)}`;
+            await tx.discardFile(message.fileId);
+            break;
+          }
+          const record: EvidenceFileRecord = {
+            file_id: message.fileId, name: outcome.name, bytes: message.bytes, sha256: message.sha256, container: outcome.info.container,
+            kind: outcome.info.kind, vendor: outcome.info.vendor, source_format: outcome.info.sourceFormat, notes: outcome.info.notes,
+          };
+          await tx.addFile(record);
+          break;
+        }
+      }
+      emit();
+    }
+    if (signal.aborted) throw Object.assign(new Error('Import cancelled'), { name: 'AbortError' });
+    progress.phase = 'committing';
+    progress.currentFile = null;
+    emit();
+    report.summary = await tx.commit();
+  } catch (error) {
+    await tx.rollback();
+    const cancelled = signal.aborted || (error as Error).name === 'AbortError';
+    report.status = cancelled ? 'cancelled' : 'failed';
+    report.error = cancelled ? null : (error as Error).message;
+  } finally {
+    for (const name of registered) await engine.dropFile(name).catch(() => undefined);
+  }
+  report.files = [...outcomes.values()];
+  return report;
+}

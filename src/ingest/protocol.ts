@@ -1,0 +1,61 @@
+// What the evidence reader (a worker in the tab, in-process in Node) tells the import pipeline, file by file.
+// Heavy parsing happens on the reader's side; the pipeline only moves Arrow bytes and small rows into DuckDB.
+import type { ChangeWindow, InventoryResult, Platform, ResourceClass, SourceFormat } from './canonical';
+import type { EventColumnMapping, TimeFormat } from './csv-events';
+
+export type EvidenceKind = 'audit_log' | 'inventory' | 'change_windows' | 'resource_classes';
+
+export interface FileInfo {
+  container: string;
+  kind: EvidenceKind;
+  vendor: string;
+  sourceFormat: SourceFormat | null;
+  notes: string[];
+}
+
+/** A CSV whose columns could not be mapped with confidence: the user maps them (and the mapping is remembered). */
+export interface MappingRequest {
+  headers: string[];
+  sample: string[][];
+  signature: string;
+  /** Best automatic guess, field → column header, with a confidence per field. */
+  guess: Partial<Record<keyof EventColumnMapping, { column: string; confidence: number }>>;
+  reason: string;
+}
+
+export type ReaderMessage =
+  | { type: 'file-start'; fileId: string; name: string; bytes: number }
+  | { type: 'file-info'; fileId: string; info: FileInfo }
+  | { type: 'events'; fileId: string; ipc: Uint8Array; rows: number }
+  | { type: 'rejected'; fileId: string; rows: { source_row: number; reason: string }[] }
+  | { type: 'inventory'; fileId: string; result: InventoryResult }
+  | { type: 'changes'; fileId: string; changes: ChangeWindow[] }
+  | { type: 'classes'; fileId: string; classes: ResourceClass[] }
+  | {
+      type: 'csv-events';
+      fileId: string;
+      /** UTF-8 bytes DuckDB can read (the original File when no transcoding was needed). */
+      blob: Blob;
+      delimiter: string;
+      headers: string[];
+      mapping: EventColumnMapping;
+      timeFormat: TimeFormat;
+      platform: Platform;
+      sourceFormat: SourceFormat;
+    }
+  | { type: 'needs-mapping'; fileId: string; name: string; request: MappingRequest }
+  | { type: 'progress'; fileId: string; bytesRead: number; rows: number }
+  | { type: 'file-done'; fileId: string; sha256: string; bytes: number }
+  | { type: 'file-error'; fileId: string; name: string; message: string };
+
+export interface ReadOptions {
+  /** Prefix of the file ids the reader hands out (unique per import: zip members get their own ids). */
+  idPrefix: string;
+  /** Mappings the user made before, by header signature. */
+  mappings: Record<string, EventColumnMapping>;
+  /** Events per Arrow batch. */
+  batchRows: number;
+}
+
+/** Produces reader messages for a set of files; cancelling the signal stops it promptly. */
+export type EvidenceReader = (files: readonly File[], options: ReadOptions, signal: AbortSignal) => AsyncIterable<ReaderMessage>;
