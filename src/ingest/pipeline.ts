@@ -144,6 +144,11 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
           break;
         case 'file-done': {
           progress.filesDone++;
+          // A file that produced no description was only a container (a zip archive): its members speak for it.
+          if (outcome && outcome.status === 'loaded' && !outcome.info) {
+            outcomes.delete(message.fileId);
+            break;
+          }
           if (!outcome || outcome.status !== 'loaded' || !outcome.info) break;
           const { rows } = await engine.queryRows(`SELECT name FROM evidence_files WHERE sha256 = ${sqlValue(message.sha256)} LIMIT 1`, { signal });
           if (rows.length > 0) {

@@ -42,3 +42,12 @@ test('npm ls apache-arrow shows a single 17.0.0', () => {
   walk(tree.dependencies);
   expect([...versions]).toEqual(['17.0.0']);
 });
+
+test('our bundles never evaluate strings as code (Arrow builders do; the CSP forbids it)', () => {
+  const ours = readdirSync(path.join(dist, 'assets')).filter((name) => name.endsWith('.js') && !name.startsWith('duckdb-'));
+  expect(ours.some((name) => name.startsWith('ingest.worker-'))).toBe(true);
+  for (const name of ours) {
+    const code = readFileSync(path.join(dist, 'assets', name), 'utf8');
+    expect(code, name).not.toMatch(/\bFunction\(|[^\w.]eval\(/);
+  }
+});

@@ -49,23 +49,17 @@ test('a query in the console can be cancelled and the engine keeps answering', a
   await expect(grid.getByRole('cell', { name: '7', exact: true })).toBeVisible();
 });
 
-test('evidence added through the file input is registered and readable by SQL', async ({ app }) => {
-  await engineReady(app);
-  await app.getByLabel('Add evidence files').setInputFiles([
-    { name: 'register.csv', mimeType: 'text/csv', buffer: Buffer.from('name,owner\nsvc-a,alice\nsvc-b,bob\n') },
-  ]);
-  const row = app.getByRole('row', { name: /register\.csv/ });
-  await expect(row).toBeVisible();
-  const engineName = await row.locator('code').textContent();
-  const grid = await runInConsole(app, `SELECT count(*) AS n FROM read_csv('${engineName}')`);
-  await expect(grid.getByRole('cell', { name: '2', exact: true })).toBeVisible();
-});
-
-test('the sample workspace opens from the start page, offline, from files the app ships', async ({ app }) => {
+test('the sample workspace opens from the start page, offline, and every file is recognised and loaded', async ({ app }) => {
   await engineReady(app);
   await app.getByRole('button', { name: 'Open sample workspace' }).click();
-  await expect(app.getByRole('row', { name: /nhi-register\.csv/ })).toBeVisible();
-  await expect(app.getByRole('row', { name: /\.json\.gz/ }).first()).toBeVisible();
+  const files = app.getByRole('table', { name: 'Evidence files' });
+  await expect(files).toBeVisible({ timeout: 60_000 });
+  await expect(files.getByRole('row', { name: /nhi-register\.csv.*NHI register/ })).toBeVisible();
+  await expect(files.getByRole('row', { name: /okta-system-log\.json.*Okta System Log/ })).toBeVisible();
+  await expect(files.getByRole('row', { name: /\.json\.gz.*AWS CloudTrail/ }).first()).toBeVisible();
+  await expect(app.getByText(/15,097 events · 20 inventory identities · 1 actors not in the inventory/)).toBeVisible();
+  const grid = await runInConsole(app, "SELECT count(*) AS n FROM events WHERE identity_key IS NULL AND actor LIKE '%tmp-migration-user%'");
+  await expect(grid.getByRole('cell', { name: /^\d+$/ })).not.toHaveText('0');
 });
 
 test('after one visit the app starts with the server gone (service worker)', async ({ browser }) => {

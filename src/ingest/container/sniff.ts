@@ -6,7 +6,6 @@ import { KiB, isGzipMagic, openBlob, peekStream, type OpenOptions } from './stre
 
 export type ContainerKind = 'gzip' | 'zip' | 'parquet' | 'text' | 'binary' | 'empty';
 export type TextShape = 'json-array' | 'json-object' | 'ndjson' | 'csv' | 'unknown';
-export type { CsvDelimiter, TextEncodingName };
 
 export interface TextSniff {
   encoding: TextEncodingName;

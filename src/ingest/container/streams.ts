@@ -171,6 +171,19 @@ export async function peekStream(stream: ReadableStream<Uint8Array>, bytes: numb
 
 // ───────────────────────────── progress and hashing ─────────────────────────────
 
+/**
+ * Cuts chunks larger than `max` into views of at most `max` bytes (no copy). Node's Blob.stream() hands an in-memory
+ * Blob over as one chunk; bounded chunks keep decoding fast, progress smooth and cancellation prompt.
+ */
+export function boundedChunks(max = MiB): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (chunk.length <= max) return controller.enqueue(chunk);
+      for (let at = 0; at < chunk.length; at += max) controller.enqueue(chunk.subarray(at, at + max));
+    },
+  });
+}
+
 /** Passes bytes through unchanged and reports the running total (for progress bars). */
 export function countingStream(onProgress: (bytesRead: number) => void): TransformStream<Uint8Array, Uint8Array> {
   let total = 0;
@@ -222,7 +235,7 @@ export function sha256Transform(): Sha256Transform {
 export async function hashBlob(blob: Blob, onProgress?: (bytesRead: number, totalBytes: number) => void, signal?: AbortSignal): Promise<string> {
   const hasher = sha256.create();
   let read = 0;
-  await consume(relayStream(() => blob.stream(), { signal }), (chunk) => {
+  await consume(relayStream(() => blob.stream().pipeThrough(boundedChunks()), { signal }), (chunk) => {
     hasher.update(chunk);
     read += chunk.length;
     onProgress?.(read, blob.size);
@@ -417,7 +430,7 @@ async function openSource(
   throwIfAborted(options.signal);
   const total = source instanceof Blob ? source.size : undefined;
   let read = 0;
-  let raw = (source instanceof Blob ? source.stream() : source).pipeThrough(
+  let raw = (source instanceof Blob ? source.stream() : source).pipeThrough(boundedChunks()).pipeThrough(
     countingStream((n) => {
       read = n;
       options.onProgress?.(n, total);

@@ -170,7 +170,7 @@ function normaliseClassic(r: Obj, where: RecordWhere): NormaliseResult {
   const e = newEvent('cloudtrail', 'aws', time, where);
   e.event_id = str(field(r, 'eventID'));
   e.actor = issuerArn ?? arn ?? principalId ?? invokedBy ?? userName;
-  e.actor_alt = e.actor === issuerArn ? arn ?? principalId : e.actor === arn ? principalId : null;
+  e.actor_alt = e.actor === issuerArn ? arn ?? principalId : e.actor === arn ? principalId : e.actor === principalId ? userName : null;
   e.actor_type = str(field(ui, 'type')) ?? inferActorType(arn ?? issuerArn, invokedBy);
   e.account = str(field(ui, 'accountId')) ?? arnAccount(arn ?? issuerArn);
   e.credential_id = str(field(ui, 'accessKeyId'));

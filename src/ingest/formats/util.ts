@@ -129,10 +129,13 @@ export function guidLower(value: string | null): string | null {
   return value !== null && GUID.test(value) ? value.toLowerCase() : value;
 }
 
-/** A browser user agent (`Mozilla/5.0 …`), the sign that a person, not a program, made the call. Crawlers also say Mozilla; they are not people. */
+/**
+ * A browser user agent (`Mozilla/5.0 …`; CloudTrail wraps console agents in brackets, `[Mozilla/5.0 …]`), the sign that a person,
+ * not a program, made the call. Crawlers and headless browsers also say Mozilla; they are not people.
+ */
 export function isBrowserUserAgent(ua: string | null): boolean {
   if (ua === null) return false;
-  return /^Mozilla\/\d/.test(ua) && !/\b(bot|crawler|spider|headless)/i.test(ua);
+  return /^\[?Mozilla\/\d/.test(ua) && !/\b(bot|crawler|spider|headless)/i.test(ua);
 }
 
 const READ_VERBS = [

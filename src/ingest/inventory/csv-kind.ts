@@ -3,7 +3,7 @@
 
 import { mapHeaders, type HeaderMapping, type MappingTarget } from './header-map';
 import { isCredentialReportHeader } from './credential-report';
-import { cellText, isBlankish } from './util';
+import { cellText, classifyIdentifier, isBlankish } from './util';
 
 export type CsvKind = 'register' | 'credential_report' | 'change_windows' | 'resource_classes' | 'github_audit' | 'event_log' | 'unknown';
 
@@ -85,6 +85,16 @@ function githubAudit(headers: readonly string[], rows: Rows): Candidate | null {
   return { kind: 'github_audit', score, because: `columns action, actor and ${timeCol}${detail}` };
 }
 
+const FIELD_WORDS: Record<string, string> = {
+  resource: 'resource',
+  source_ip: 'source IP',
+  user_agent: 'user agent',
+  outcome: 'outcome',
+  error_code: 'error code',
+  credential_id: 'credential',
+  bytes: 'bytes',
+};
+
 function eventLog(headers: readonly string[], rows: Rows): Candidate | null {
   const m = mapHeaders(headers, 'event', rows);
   const time = m.fields.time;
@@ -94,7 +104,7 @@ function eventLog(headers: readonly string[], rows: Rows): Candidate | null {
   const supporting = (['resource', 'source_ip', 'user_agent', 'outcome', 'error_code', 'credential_id', 'bytes'] as const).filter((f) => m.fields[f]);
   let score = 0.55 + Math.min(0.3, supporting.length * 0.06);
   const parts = [`time in "${time.header}", actor in "${actor.header}", action in "${action.header}"`];
-  if (supporting.length > 0) parts.push(`plus ${supporting.map((f) => f.replace('_', ' ')).join(', ')}`);
+  if (supporting.length > 0) parts.push(`plus ${supporting.map((f) => `${FIELD_WORDS[f]} in "${m.fields[f]!.header}"`).join(', ')}`);
   const times = values(rows, time.column);
   if (times.length > 0) {
     // Events carry a time of day; a register's dates usually do not.
@@ -128,6 +138,15 @@ function register(headers: readonly string[], rows: Rows): Candidate | null {
   const shown = [...strong, ...weak].map((f) => m.fields[f]!.header);
   if (shown.length > 0) parts.push(`with ${shown.map((h) => `"${h}"`).join(', ')}`);
   if (m.aliases.length > 0 && name) parts.push(`identifiers in ${m.aliases.map((a) => `"${a.header}"`).join(', ')}`);
+  const firstAlias = m.aliases[0];
+  if (firstAlias) {
+    // Identifier columns whose values really are identifiers (ARNs, access keys, GUIDs, e-mails) are strong evidence.
+    const ids = values(rows, firstAlias.column);
+    if (ids.length > 0 && share(ids, (v) => classifyIdentifier(v, null) !== null) >= 0.5) {
+      score += 0.1;
+      parts.push(`identifiers like "${ids[0]!.slice(0, 60)}"`);
+    }
+  }
   if (name) {
     const names = values(rows, name.column);
     if (names.length >= 5 && distinctShare(names) >= 0.9) {
@@ -135,6 +154,7 @@ function register(headers: readonly string[], rows: Rows): Candidate | null {
       parts.push('one row per identity');
     }
   }
+  // A lone name column is not enough: many tables have one.
   if (strong.length === 0 && m.aliases.length === 0) score = Math.min(score, 0.45);
   return { kind: 'register', score, because: parts.join(', '), mapping: m };
 }
@@ -146,7 +166,7 @@ function changeWindows(headers: readonly string[], rows: Rows): Candidate | null
   if (!s || !e) return null;
   const others = (['change_id', 'identity', 'summary'] as const).filter((f) => m.fields[f]);
   const score = 0.6 + others.length * 0.1;
-  const extra = others.length > 0 ? ` and ${others.map((f) => `"${m.fields[f]!.header}"`).join(', ')}` : '';
+  const extra = others.length > 0 ? `, with ${others.map((f) => `"${m.fields[f]!.header}"`).join(', ')}` : '';
   return { kind: 'change_windows', score, because: `start in "${s.header}", end in "${e.header}"${extra}`, mapping: m };
 }
 

@@ -43,10 +43,10 @@ const IDENTITY: Synonyms = {
   kind: ['kind', 'type', 'identity type', 'identity kind', 'account type', 'nhi type', 'principal type', 'object type', 'sa type', 'category', 'identity category', 'credential kind'],
   platform: ['platform', 'provider', 'cloud', 'cloud provider', 'csp', 'system', 'source system', 'idp', 'identity provider', 'directory type'],
   account: ['account', 'account id', 'aws account', 'aws account id', 'account number', 'subscription', 'subscription id', 'project', 'project id', 'gcp project', 'tenant', 'tenant id', 'org', 'organization', 'organisation', 'org name', 'cluster', 'cluster name', 'directory', 'directory id', 'github org'],
-  team: ['team', 'owning team', 'team name', 'department', 'dept', 'group', 'business unit', 'bu', 'org unit', 'squad', 'division', 'cost center', 'cost centre', 'line of business'],
+  team: ['team', 'owning team', 'owner team', 'owner group', 'owner department', 'responsible team', 'owning group', 'team name', 'department', 'dept', 'group', 'business unit', 'bu', 'org unit', 'squad', 'division', 'cost center', 'cost centre', 'line of business'],
   environment: ['environment', 'env', 'stage', 'landscape', 'deployment', 'environment name', 'deployment environment'],
   criticality: ['criticality', 'tier', 'service tier', 'criticality tier', 'sensitivity', 'risk', 'risk level', 'risk rating', 'business criticality', 'importance', 'priority', 'impact', 'crit', 'rating', 'classification level'],
-  permissions: ['permissions', 'permission', 'scopes', 'scope', 'grants', 'grant', 'roles', 'role', 'policies', 'policy', 'attached policies', 'iam policies', 'access', 'access level', 'privileges', 'entitlements', 'rights', 'iam roles', 'assigned roles', 'role assignments', 'api permissions', 'oauth scopes', 'granted scopes', 'allowed actions'],
+  permissions: ['permissions', 'permission', 'scopes', 'scope', 'grants', 'grant', 'roles', 'role', 'policies', 'policy', 'attached policies', 'iam policies', 'access', 'access level', 'privileges', 'entitlements', 'rights', 'iam roles', 'assigned roles', 'role assignments', 'api permissions', 'oauth scopes', 'granted scopes', 'allowed actions', 'access scope', 'access scopes'],
   secret_location: ['secret location', 'stored in', 'stored at', 'storage location', 'vault path', 'vault', 'secret store', 'secret path', 'secret storage', 'where stored', 'key location', 'credential location', 'secret manager', 'kept in', 'location of secret', 'secret stored in', 'credential storage'],
   credential_type: ['credential type', 'auth type', 'authentication', 'authentication type', 'authentication method', 'auth method', 'secret type', 'key type', 'credential', 'login type', 'auth mechanism'],
   created_at: ['created', 'created at', 'created on', 'creation date', 'creation time', 'created date', 'date created', 'creation', 'provisioned', 'provisioned on', 'issued', 'issued at', 'issue date', 'onboarded', 'onboarding date'],
@@ -78,7 +78,7 @@ const IDENTITY_ALIASES: Synonyms = {
   'alias:github_actor_id': ['github actor id', 'github user id', 'actor id'],
   'alias:k8s_service_account': ['k8s service account', 'kubernetes service account', 'ksa', 'k8s sa', 'service account username'],
   'alias:username': ['login', 'login name', 'sign in name'],
-  'alias:name': ['alias', 'aliases', 'other ids', 'alternate ids', 'alternate names', 'also known as', 'aka', 'identifiers'],
+  'alias:name': ['nhi id', 'identity id', 'identifier', 'unique identifier', 'external id', 'alias', 'aliases', 'other ids', 'alternate ids', 'alternate names', 'also known as', 'aka', 'identifiers'],
 };
 
 const EVENT: Synonyms = {

@@ -168,14 +168,14 @@ function readDaysAndZone(rest: string, piece: string): { days: number[]; offset:
   const tokens = written.map((t) => t.toLowerCase());
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    // "UTC +02:00" written with a space is one zone, +02:00.
+    if ((t === 'utc' || t === 'gmt') && i + 1 < tokens.length && /^[+-]/.test(tokens[i + 1]!) && zoneOffset(tokens[i + 1]!) !== null) continue;
     const zone = zoneOffset(t);
     if (zone !== null) {
       if (offset !== null && offset !== zone) return `"${clip(piece)}": two different time zones.`;
       offset = zone;
       continue;
     }
-    // "UTC +02:00" written with a space.
-    if ((t === 'utc' || t === 'gmt') && i + 1 < tokens.length && zoneOffset(tokens[i + 1]!) !== null) continue;
     const dayList = dayTokens(t);
     if (dayList) {
       for (const d of dayList) days.add(d);

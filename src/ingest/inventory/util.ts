@@ -127,7 +127,8 @@ export class Notes {
     for (const [what, rows] of this.counted) {
       const shown = rows.slice(0, 5).join(', ');
       const more = rows.length > 5 ? ` and ${rows.length - 5} more` : '';
-      out.push(`${rows.length} row${rows.length === 1 ? '' : 's'}: ${what} (row${rows.length === 1 ? '' : 's'} ${shown}${more}).`);
+      const text = what.replace(/[.\s]+$/, '');
+      out.push(`${rows.length} row${rows.length === 1 ? '' : 's'}: ${text} (row${rows.length === 1 ? '' : 's'} ${shown}${more}).`);
     }
     return out;
   }
@@ -496,7 +497,8 @@ export function kindFromIdentifier(value: string): string | null {
 /**
  * identity_key from the strongest identifier: ARN (see identityKeyFromArn), then SP / object ids, SA e-mails and k8s SA names
  * (all case-insensitive, so lower-cased), then app / client ids, then token ids (prefixed with the platform, since they are
- * bare numbers), and as a last resort `<platform>:<account>:<name>` lower-cased with whitespace collapsed.
+ * bare numbers), and as a last resort `<platform>:<account>:<name>` lower-cased with whitespace collapsed. Access key ids are
+ * never the key: they change at every rotation, and the identity must not.
  */
 export function identityKeyFrom(
   aliases: readonly { alias: string; alias_type: AliasType }[],
