@@ -26,8 +26,19 @@ export interface FileOutcome {
   rejected: number;
 }
 
+export interface ImportTimings {
+  /** From start to the last reader message (recognise, parse, normalise, stage). */
+  readMs: number;
+  /** The one transaction that makes the import visible. */
+  commitMs: number;
+  /** Identity resolution over all events. */
+  resolveMs: number;
+  totalMs: number;
+}
+
 export interface ImportReport {
   importId: string;
+  timings: ImportTimings | null;
   status: 'committed' | 'cancelled' | 'failed';
   error: string | null;
   files: FileOutcome[];
@@ -51,7 +62,8 @@ function newImportId(): string {
 export async function importEvidence(engine: Engine, files: readonly File[], options: ImportOptions): Promise<ImportReport> {
   const importId = newImportId();
   const { signal } = options;
-  const report: ImportReport = { importId, status: 'committed', error: null, files: [], summary: null, mappingRequests: [] };
+  const report: ImportReport = { importId, timings: null, status: 'committed', error: null, files: [], summary: null, mappingRequests: [] };
+  const began = performance.now();
   const outcomes = new Map<string, FileOutcome>();
   const byName = new Map(files.map((f) => [f.name, f]));
   const progress: ImportProgress = {
@@ -87,9 +99,10 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
           break;
         case 'inventory':
           await tx.addIdentities(message.fileId, message.result.identities, message.result.aliases);
+          if (message.updates?.length) await tx.addLastUsed(message.fileId, message.updates);
           await tx.addRejected(message.fileId, message.result.rejected);
           if (outcome) {
-            outcome.rows += message.result.identities.length;
+            outcome.rows += message.result.identities.length + (message.updates?.length ?? 0);
             outcome.rejected += message.result.rejected.length;
             if (outcome.info) outcome.info.notes.push(...message.result.notes);
           }
@@ -171,7 +184,15 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
     progress.phase = 'committing';
     progress.currentFile = null;
     emit();
+    const read = performance.now();
     report.summary = await tx.commit();
+    const committed = performance.now();
+    report.timings = {
+      readMs: Math.round(read - began),
+      commitMs: Math.round(committed - read - tx.resolveMs),
+      resolveMs: Math.round(tx.resolveMs),
+      totalMs: Math.round(committed - began),
+    };
   } catch (error) {
     await tx.rollback();
     const cancelled = signal.aborted || (error as Error).name === 'AbortError';

@@ -2,6 +2,7 @@
 // Heavy parsing happens on the reader's side; the pipeline only moves Arrow bytes and small rows into DuckDB.
 import type { ChangeWindow, InventoryResult, Platform, ResourceClass, SourceFormat } from './canonical';
 import type { EventColumnMapping, TimeFormat } from './csv-events';
+import type { InventoryUpdate } from './inventory/json-inventories';
 
 export type EvidenceKind = 'audit_log' | 'inventory' | 'change_windows' | 'resource_classes';
 
@@ -28,7 +29,7 @@ export type ReaderMessage =
   | { type: 'file-info'; fileId: string; info: FileInfo }
   | { type: 'events'; fileId: string; ipc: Uint8Array; rows: number }
   | { type: 'rejected'; fileId: string; rows: { source_row: number; reason: string }[] }
-  | { type: 'inventory'; fileId: string; result: InventoryResult }
+  | { type: 'inventory'; fileId: string; result: InventoryResult; updates?: InventoryUpdate[] }
   | { type: 'changes'; fileId: string; changes: ChangeWindow[] }
   | { type: 'classes'; fileId: string; classes: ResourceClass[] }
   | {

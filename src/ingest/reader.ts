@@ -260,7 +260,8 @@ async function* readJson(
       if (!kind) continue;
       const result = normaliseJsonInventory(document, ctx.name);
       yield { type: 'file-info', fileId: ctx.fileId, info: { container, kind: 'inventory', vendor: kind.kind, sourceFormat: null, notes: [...notes, ...result.notes] } };
-      yield { type: 'inventory', fileId: ctx.fileId, result: { ...result, notes: [] } };
+      const { updates, kind: _kind, ...inventory } = result;
+      yield { type: 'inventory', fileId: ctx.fileId, result: { ...inventory, notes: [] }, updates };
       return 'inventory';
     }
     const keys = [...new Set(values.slice(0, 5).flatMap((v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).slice(0, 8) : [])))];

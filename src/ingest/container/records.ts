@@ -2,7 +2,7 @@
 // records array inside a JSON object (CloudTrail `Records`, Graph `value`…), or NDJSON lines. Streaming, bounded memory.
 import { ByteOffsets, type TextEncodingName } from './encoding';
 import { IngestError, formatBytes, formatCount, throwIfAborted, type IngestErrorCode } from './errors';
-import { MiB } from './streams';
+import { MiB, yieldToEventLoop } from './streams';
 
 /** Keys (at depth 1 of a JSON object) whose array holds the records, in no particular order: the first one seen wins. */
 export const DEFAULT_RECORD_KEYS: readonly string[] = ['Records', 'value', 'events', 'data', 'items', 'logs', 'results', 'entries'];
@@ -146,6 +146,7 @@ export abstract class RecordSplitter {
     let ended = false;
     try {
       for (;;) {
+        await yieldToEventLoop();
         throwIfAborted(this.signal);
         const { done, value } = await reader.read();
         if (done) break;

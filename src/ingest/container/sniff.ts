@@ -121,10 +121,9 @@ function detectEncoding(head: Uint8Array): EncodingGuess {
     }
   }
   const pairs = head.length >> 1;
-  if (pairs > 0) {
-    if (oddNul / pairs > 0.3 && evenNul / pairs < 0.02) return { encoding: 'utf-16le', bomLength: 0, encodingGuessed: true };
-    if (evenNul / pairs > 0.3 && oddNul / pairs < 0.02) return { encoding: 'utf-16be', bomLength: 0, encodingGuessed: true };
-  }
+  // (Zero bytes on the other side are rare but real: U+0100, U+0200… and surrogates such as U+DE00.)
+  if (oddNul > 0.3 * pairs && evenNul * 10 < oddNul) return { encoding: 'utf-16le', bomLength: 0, encodingGuessed: true };
+  if (evenNul > 0.3 * pairs && oddNul * 10 < evenNul) return { encoding: 'utf-16be', bomLength: 0, encodingGuessed: true };
   if (evenNul + oddNul > 0) return { binary: 'NUL bytes' };
 
   try {

@@ -12,6 +12,20 @@ export const GiB = 1024 * MiB;
 
 // ───────────────────────────── relaying with cancellation and per-chunk checks ─────────────────────────────
 
+const SLICE_MS = 30;
+let sliceStart = 0;
+
+/**
+ * Reading in-memory data resolves only microtasks, so timers and messages (the abort from the UI thread) would wait
+ * until a whole file is done. Every ~30 ms of continuous work this gives them a turn.
+ */
+export async function yieldToEventLoop(): Promise<void> {
+  const now = performance.now();
+  if (now - sliceStart < SLICE_MS) return;
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  sliceStart = performance.now();
+}
+
 export interface RelayHooks {
   signal?: AbortSignal;
   /** Sees every chunk before the reader does; throwing stops the stream with that error and cancels the source. */
@@ -50,6 +64,8 @@ export function relayStream(open: () => ReadableStream<Uint8Array> | Promise<Rea
         if (settled) return;
         let chunk: Uint8Array;
         try {
+          await yieldToEventLoop();
+          if (settled) return;
           reader ??= (await open()).getReader();
           if (settled) {
             // Aborted while opening: the fail() above had no reader to cancel yet.
@@ -298,24 +314,57 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 
 type Pushable = { push(chunk: Uint8Array, final?: boolean): void };
 
-/** Feeds fflate's synchronous streaming decoders from a web stream. */
-function fflateTransform(make: (ondata: (data: Uint8Array, final: boolean) => void) => Pushable): TransformStream<Uint8Array, Uint8Array> {
-  // fflate expands a whole pushed chunk at once; small pieces keep one push of a bomb to ~16 MiB of output.
+/** Turns a compressed stream into a decompressed one. */
+export type Decode = (compressed: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+
+/**
+ * Drives one of fflate's synchronous streaming decoders from a web stream, pull by pull. Each pull feeds at most one
+ * 16 KiB piece, so a bomb can never expand more than ~16 MiB ahead of the reader (and its guard): a TransformStream
+ * would expand a whole input chunk, however large, before anyone could say stop.
+ */
+function fflateDecode(make: (ondata: (data: Uint8Array, final: boolean) => void) => Pushable): Decode {
   const PIECE = 16 * KiB;
-  let decoder: Pushable | undefined;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      decoder = make((data) => {
-        if (data.length > 0) controller.enqueue(data);
-      });
-    },
-    transform(chunk) {
-      for (let at = 0; at < chunk.length; at += PIECE) decoder?.push(chunk.subarray(at, at + PIECE));
-    },
-    flush() {
-      decoder?.push(new Uint8Array(0), true);
-    },
-  });
+  return (compressed) => {
+    const reader = compressed.getReader();
+    const ready: Uint8Array[] = [];
+    const decoder = make((data) => {
+      if (data.length > 0) ready.push(data);
+    });
+    let input: Uint8Array = new Uint8Array(0);
+    let at = 0;
+    let ended = false;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          while (ready.length === 0) {
+            if (ended) return controller.close();
+            if (at >= input.length) {
+              const { done, value } = await reader.read();
+              if (done) {
+                ended = true;
+                decoder.push(new Uint8Array(0), true);
+              } else {
+                input = value;
+                at = 0;
+              }
+              continue;
+            }
+            decoder.push(input.subarray(at, at + PIECE));
+            at += PIECE;
+          }
+          for (const chunk of ready.splice(0)) controller.enqueue(chunk);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  };
+}
+
+function nativeDecode(format: string): Decode {
+  return (compressed) => compressed.pipeThrough(new DecompressionStream(format as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
 }
 
 // gzip('a') followed by gzip('b'): two members.
@@ -346,17 +395,15 @@ export function nativeGunzipReadsMultiMember(): Promise<boolean> {
 export type DecoderChoice = 'auto' | 'native' | 'fflate';
 
 /** A gzip decoder that reads multi-member files: the native one where it can, fflate's streaming Gunzip otherwise. */
-export async function gunzipTransform(choice: DecoderChoice = 'auto'): Promise<ReadableWritablePair<Uint8Array, Uint8Array>> {
-  if (choice === 'native' || (choice === 'auto' && (await nativeGunzipReadsMultiMember()))) {
-    return new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  }
-  return fflateTransform((ondata) => new Gunzip(ondata));
+export async function gunzipDecoder(choice: DecoderChoice = 'auto'): Promise<Decode> {
+  if (choice === 'native' || (choice === 'auto' && (await nativeGunzipReadsMultiMember()))) return nativeDecode('gzip');
+  return fflateDecode((ondata) => new Gunzip(ondata));
 }
 
 let nativeDeflateRaw: boolean | undefined;
 
 /** A raw-DEFLATE decoder (zip members): native when the runtime has 'deflate-raw', fflate otherwise. */
-export function inflateRawTransform(choice: DecoderChoice = 'auto'): ReadableWritablePair<Uint8Array, Uint8Array> {
+export function inflateRawDecoder(choice: DecoderChoice = 'auto'): Decode {
   if (choice === 'auto' && nativeDeflateRaw === undefined) {
     try {
       new DecompressionStream('deflate-raw' as CompressionFormat);
@@ -365,10 +412,8 @@ export function inflateRawTransform(choice: DecoderChoice = 'auto'): ReadableWri
       nativeDeflateRaw = false;
     }
   }
-  if (choice === 'native' || (choice === 'auto' && nativeDeflateRaw)) {
-    return new DecompressionStream('deflate-raw' as CompressionFormat) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  }
-  return fflateTransform((ondata) => new Inflate(ondata));
+  if (choice === 'native' || (choice === 'auto' && nativeDeflateRaw)) return nativeDecode('deflate-raw');
+  return fflateDecode((ondata) => new Inflate(ondata));
 }
 
 /** Errors from a decoder become an IngestError that says which file could not be decompressed. */
@@ -408,11 +453,15 @@ export function openBlob(source: Blob | ReadableStream<Uint8Array>, options: Ope
   let mapError: ((error: unknown) => unknown) | undefined;
   return relayStream(
     async () => {
-      const { stream, gzip, compressedBytes } = await openSource(source, options);
+      const { stream, gzip } = await openSource(source, options);
       if (!gzip) return stream;
-      guard = new ExpansionGuard(what, options, compressedBytes);
+      // The ratio is taken against the compressed bytes handed to the decoder; small pieces keep that count close to
+      // what it has actually consumed, so a bomb is caught soon after the ratio threshold.
+      let fed = 0;
+      guard = new ExpansionGuard(what, options, () => fed);
       mapError = decompressionError(what);
-      return stream.pipeThrough(await gunzipTransform(options.decoder));
+      const decode = await gunzipDecoder(options.decoder);
+      return decode(stream.pipeThrough(boundedChunks(64 * KiB)).pipeThrough(countingStream((n) => (fed = n))));
     },
     {
       signal: options.signal,
@@ -423,18 +472,11 @@ export function openBlob(source: Blob | ReadableStream<Uint8Array>, options: Ope
 }
 
 /** The source's raw bytes with progress and hashing attached, and whether they are gzip. */
-async function openSource(
-  source: Blob | ReadableStream<Uint8Array>,
-  options: OpenOptions,
-): Promise<{ stream: ReadableStream<Uint8Array>; gzip: boolean; compressedBytes: () => number }> {
+async function openSource(source: Blob | ReadableStream<Uint8Array>, options: OpenOptions): Promise<{ stream: ReadableStream<Uint8Array>; gzip: boolean }> {
   throwIfAborted(options.signal);
   const total = source instanceof Blob ? source.size : undefined;
-  let read = 0;
   let raw = (source instanceof Blob ? source.stream() : source).pipeThrough(boundedChunks()).pipeThrough(
-    countingStream((n) => {
-      read = n;
-      options.onProgress?.(n, total);
-    }),
+    countingStream((n) => options.onProgress?.(n, total)),
   );
   if (options.onSha256) {
     const hashing = sha256Transform();
@@ -442,10 +484,9 @@ async function openSource(
     hashing.digest.then(options.onSha256, () => undefined);
   }
   const compression = options.compression ?? 'auto';
-  if (compression === 'none') return { stream: raw, gzip: false, compressedBytes: () => read };
-  if (compression === 'gzip') return { stream: raw, gzip: true, compressedBytes: () => read };
+  if (compression !== 'auto') return { stream: raw, gzip: compression === 'gzip' };
   const peeked = await peekStream(raw, 2);
-  return { stream: peeked.stream, gzip: isGzipMagic(peeked.head), compressedBytes: () => read };
+  return { stream: peeked.stream, gzip: isGzipMagic(peeked.head) };
 }
 
 // ───────────────────────────── text ─────────────────────────────

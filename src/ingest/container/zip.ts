@@ -9,7 +9,7 @@ import {
   boundedChunks,
   MiB,
   decompressionError,
-  inflateRawTransform,
+  inflateRawDecoder,
   relayStream,
   type DecoderChoice,
   type ExpansionLimits,
@@ -212,7 +212,7 @@ function centralMember(blob: Blob, entry: CentralEntry, options: UnzipOptions, a
     const start = entry.localOffset + 30 + header.getUint16(26, true) + header.getUint16(28, true);
     if (start + entry.compressedSize > blob.size) throw new IngestError('truncated', `${what} is cut off: the archive is truncated.`);
     const raw = blob.slice(start, start + entry.compressedSize).stream().pipeThrough(boundedChunks());
-    return entry.method === 0 ? raw : raw.pipeThrough(inflateRawTransform(options.decoder));
+    return entry.method === 0 ? raw : inflateRawDecoder(options.decoder)(raw);
   };
   const guard = memberGuard(what, entry.size, options, () => entry.compressedSize, total);
   let stream: ReadableStream<Uint8Array> | undefined;
@@ -371,10 +371,10 @@ function queueStream(entry: SequentialMember, what: string, pump: () => Promise<
           if (entry.error) return controller.error(entry.error);
           const chunk = entry.queue.shift();
           if (chunk) return controller.enqueue(chunk);
-          if (entry.done) return controller.close();
           if (entry.dropped) {
             return controller.error(new IngestError('truncated', `${what} was not read before the next member was asked for; its data is gone.`));
           }
+          if (entry.done) return controller.close();
           await pump();
         }
       },

@@ -34,8 +34,8 @@ function arnAccount(arn: string | null): string | null {
 
 /**
  * S3 resources are kept at bucket level: an object ARN (`arn:aws:s3:::bucket/key`) becomes the bucket ARN.
- * Why: detections count distinct resources per identity and classify data by bucket; one row per object key would turn every new
- * object into a "new resource" and make bucket-level data classes (`arn:aws:s3:::payroll-*`) the only thing that matches anyway.
+ * Why: detections count distinct resources per identity, and one value per object key would make every new object a "new resource";
+ * data classes are declared per bucket (`arn:aws:s3:::payroll-*`) anyway. The object key is not kept in the event.
  */
 function bucketLevel(arn: string): string {
   const m = /^arn:([\w-]+):s3:::([^/]+)\/.*$/s.exec(arn);
@@ -223,11 +223,16 @@ function fillResource(
   e: CanonicalEvent,
   ctx: { resources: unknown[]; requestParameters: unknown; partition: string; region: string | null; recipient: string | null },
 ): void {
-  for (const res of ctx.resources) {
-    const arn = str(field(res, 'ARN'));
-    if (arn === null) continue;
-    e.resource = bucketLevel(arn);
-    e.resource_account = str(field(res, 'accountId')) ?? arnAccount(arn) ?? ctx.recipient;
+  const first = ctx.resources.map((res) => str(field(res, 'ARN'))).find((arn) => arn !== null);
+  if (first !== undefined && first !== null) {
+    e.resource = bucketLevel(first);
+    // S3 data events list the object (no accountId) before its bucket (with the owner's accountId): any entry naming the same
+    // resource may carry the owner.
+    const owner = ctx.resources.find((res) => {
+      const arn = str(field(res, 'ARN'));
+      return arn !== null && bucketLevel(arn) === e.resource && str(field(res, 'accountId')) !== null;
+    });
+    e.resource_account = str(field(owner, 'accountId')) ?? arnAccount(first) ?? ctx.recipient;
     return;
   }
   const account = e.account ?? ctx.recipient;

@@ -44,10 +44,10 @@ function resourceOf(name: string | null): string | null {
   return m ? m[1]! : name;
 }
 
-/** The project a resource name lives in (`projects/<id>/…`); `_` is GCS's "any project" placeholder, not a project. */
+/** The project a resource name lives in (`projects/<id>/…`); `_` and `-` are "any project" placeholders, not projects. */
 function projectOf(name: string | null): string | null {
   const m = /(?:^|\/)projects\/([^/]+)/.exec(name ?? '');
-  return m && m[1] !== '_' ? m[1]! : null;
+  return m && m[1] !== '_' && m[1] !== '-' ? m[1]! : null;
 }
 
 /**

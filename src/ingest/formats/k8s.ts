@@ -77,7 +77,9 @@ function normaliseNative(ev: Obj, where: RecordWhere, account: string | null): N
   e.actor_type = actorType(e.actor);
   e.account = account;
   // Credential: the service-account token's id (Kubernetes ≥ 1.29 records it) or, on EKS, the AWS access key.
-  e.credential_id = extraValue(extra, 'authentication.kubernetes.io/credential-id') ?? extraValue(extra, 'accessKeyId');
+  // (Panther renames `authentication.kubernetes.io/…` keys to `authentication_kubernetes_io_slash_…`.)
+  e.credential_id = extraValue(extra, 'authentication.kubernetes.io/credential-id')
+    ?? extraValue(extra, 'authentication_kubernetes_io_slash_credential-id') ?? extraValue(extra, 'accessKeyId');
   e.action = actionOf(verb, resource, str(field(objectRef, 'subresource')), uri !== null ? uri.split('?')[0]! : null);
   e.resource = resourceOf(str(field(objectRef, 'namespace')), resource, str(field(objectRef, 'name')));
   e.source_ip = str(list(field(ev, 'sourceIPs'))[0]);

@@ -3,7 +3,7 @@
 
 import type { ChangeWindow, RejectedRow } from '../canonical';
 import { mapHeaders, type HeaderMapping } from './header-map';
-import { DateColumn, Notes, cellText, columnLabels, dataRows, reject, splitList, valueOrNull, type ParsedTable } from './util';
+import { DateColumn, Notes, cellText, columnLabels, dataRows, reject, splitList, valueOrNull, safeTable, type ParsedTable } from './util';
 
 export interface ChangeWindowResult {
   changes: ChangeWindow[];
@@ -21,11 +21,11 @@ const DATE_ONLY = /^(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4})$/;
  * column applies every window to all identities ('*') and says so; a blank identity cell is rejected rather than silently
  * widened to everyone. Rows without a change id get `<file>#<row>`.
  */
-export function changeWindowsFromTable(table: ParsedTable, mapping?: HeaderMapping): ChangeWindowResult {
+export function changeWindowsFromTable(input: ParsedTable, mapping?: HeaderMapping): ChangeWindowResult {
   const notes = new Notes();
   const rejected: RejectedRow[] = [];
-  const headers = Array.isArray(table.headers) ? table.headers : [];
-  const rows = Array.isArray(table.rows) ? table.rows : [];
+  const table = safeTable(input);
+  const { headers, rows } = table;
   const map = mapping ?? mapHeaders(headers, 'change', rows.slice(0, 50));
   const labels = columnLabels(headers);
   const col = (f: string) => map.fields[f]?.column;
@@ -38,7 +38,7 @@ export function changeWindowsFromTable(table: ParsedTable, mapping?: HeaderMappi
   const ends = dates('ends_at');
   if (col('identity') === undefined) notes.add('No identity column: every change window applies to all identities (*).');
 
-  for (const { sourceRow, cells } of dataRows({ ...table, headers, rows }, notes, rejected)) {
+  for (const { sourceRow, cells } of dataRows(table, notes, rejected)) {
     const get = (f: string) => cellText(cells, col(f), notes, sourceRow);
     const startText = get('starts_at');
     const endText = get('ends_at');

@@ -23,7 +23,9 @@ import {
   maxTime,
   minTime,
   parseArn,
+  plainHeader,
   reject,
+  safeTable,
   type ParsedTable,
 } from './util';
 import { parseTime } from '../time';
@@ -57,20 +59,21 @@ function awsBool(v: string): boolean {
 }
 
 export function isCredentialReportHeader(headers: readonly string[]): boolean {
-  const set = new Set(headers.map((h) => String(h ?? '').replace(/^\uFEFF/, '').trim().toLowerCase()));
+  const set = new Set((Array.isArray(headers) ? headers : []).map(plainHeader));
   return CREDENTIAL_REPORT_CORE.every((c) => set.has(c));
 }
 
 /** The AWS IAM credential report → identities (one per row) with arn and name aliases. */
-export function credentialReportToInventory(table: ParsedTable): InventoryResult {
+export function credentialReportToInventory(input: ParsedTable): InventoryResult {
+  const table = safeTable(input);
   const notes = new Notes();
   const rejected: RejectedRow[] = [];
   const aliases = new AliasSet();
-  const headers = Array.isArray(table.headers) ? table.headers : [];
+  const { headers } = table;
   const labels = columnLabels(headers);
   const index = new Map<string, number>();
   headers.forEach((h, i) => {
-    const k = String(h ?? '').replace(/^\uFEFF/, '').trim().toLowerCase();
+    const k = plainHeader(h);
     if (!index.has(k)) index.set(k, i);
   });
   if (!isCredentialReportHeader(headers)) {
@@ -84,7 +87,7 @@ export function credentialReportToInventory(table: ParsedTable): InventoryResult
   );
   const identities: CanonicalIdentity[] = [];
   const counts = { nhi: 0, human: 0, mixed: 0 };
-  for (const { sourceRow, cells } of dataRows({ ...table, headers }, notes, rejected)) {
+  for (const { sourceRow, cells } of dataRows(table, notes, rejected)) {
     const get = (c: string) => cellText(cells, index.get(c), notes, sourceRow);
     const date = (c: string) => {
       const raw = awsValue(get(c));
@@ -143,7 +146,7 @@ export function credentialReportToInventory(table: ParsedTable): InventoryResult
 
     const extra: Record<string, string> = { nhi };
     headers.forEach((_, i) => {
-      const name = String(headers[i] ?? '').trim().toLowerCase();
+      const name = plainHeader(headers[i]);
       if (CONSUMED.has(name)) return;
       const v = awsValue(cellText(cells, i, notes, sourceRow));
       if (v !== null) extra[labels[i]!] = v;

@@ -3,7 +3,7 @@
 
 import { mapHeaders, type HeaderMapping, type MappingTarget } from './header-map';
 import { isCredentialReportHeader } from './credential-report';
-import { cellText, classifyIdentifier, isBlankish } from './util';
+import { cellText, classifyIdentifier, isBlankish, plainHeader } from './util';
 
 export type CsvKind = 'register' | 'credential_report' | 'change_windows' | 'resource_classes' | 'github_audit' | 'event_log' | 'unknown';
 
@@ -63,7 +63,7 @@ export function classifyCsv(headers: readonly string[], sampleRows: Rows): CsvCl
 // ---------------------------------------------------------------------------------------------------------------------
 
 function lowerSet(headers: readonly string[]): Set<string> {
-  return new Set(headers.map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase()));
+  return new Set(headers.map(plainHeader));
 }
 
 function credentialReport(headers: readonly string[]): Candidate | null {
@@ -76,7 +76,7 @@ function githubAudit(headers: readonly string[], rows: Rows): Candidate | null {
   const set = lowerSet(headers);
   const timeCol = set.has('@timestamp') ? '@timestamp' : set.has('created_at') ? 'created_at' : null;
   if (!set.has('action') || !set.has('actor') || !timeCol) return null;
-  const actionCol = headers.findIndex((h) => h.trim().toLowerCase() === 'action');
+  const actionCol = headers.findIndex((h) => plainHeader(h) === 'action');
   const actions = values(rows, actionCol);
   // GitHub actions are dotted lower-case words: repo.create, org.add_member, git.clone.
   const dotted = share(actions, (v) => /^[a-z_]+(\.[a-z_]+)+$/.test(v));
@@ -165,7 +165,8 @@ function changeWindows(headers: readonly string[], rows: Rows): Candidate | null
   const e = m.fields.ends_at;
   if (!s || !e) return null;
   const others = (['change_id', 'identity', 'summary'] as const).filter((f) => m.fields[f]);
-  const score = 0.6 + others.length * 0.1;
+  // Change lists are narrow; a wide table with validity dates is more likely a register.
+  const score = 0.6 + others.length * 0.1 - Math.min(0.3, m.unmapped.length * 0.05);
   const extra = others.length > 0 ? `, with ${others.map((f) => `"${m.fields[f]!.header}"`).join(', ')}` : '';
   return { kind: 'change_windows', score, because: `start in "${s.header}", end in "${e.header}"${extra}`, mapping: m };
 }

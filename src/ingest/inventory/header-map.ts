@@ -273,6 +273,30 @@ export function manualMapping(headers: readonly string[], target: MappingTarget,
 }
 
 /**
+ * Apply a mapping remembered under a header signature to a file with that signature. Columns are found again by their
+ * header (normalised), not by position: the signature ignores column order, so a remembered index could point elsewhere.
+ */
+export function applyRememberedMapping(saved: HeaderMapping, headers: readonly string[]): HeaderMapping {
+  const byHeader = new Map<string, number[]>();
+  headers.forEach((h, i) => {
+    const k = headerWords(String(h ?? '')).join(' ');
+    byHeader.set(k, [...(byHeader.get(k) ?? []), i]);
+  });
+  // Repeated headers are matched in order: the first saved "Key" takes the first "Key" column.
+  const take = (header: string): number | undefined => byHeader.get(headerWords(header).join(' '))?.shift();
+  const choice: Record<string, number[]> = {};
+  for (const [field, m] of Object.entries(saved.fields)) {
+    const c = m ? take(m.header) : undefined;
+    if (c !== undefined) choice[field] = [c];
+  }
+  for (const a of saved.aliases) {
+    const c = take(a.header);
+    if (c !== undefined) (choice[`alias:${a.alias_type}`] ??= []).push(c);
+  }
+  return manualMapping(headers, saved.target, choice);
+}
+
+/**
  * A stable, order-insensitive signature of a header row (normalised words, sorted), used as the key under which a manual
  * mapping is remembered: `Service Account,Owner` and `owner;SERVICE_ACCOUNT` share one.
  */

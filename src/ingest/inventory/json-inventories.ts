@@ -1,10 +1,11 @@
 // Recognises JSON inventories by their keys (Entra service principals and their sign-in activity, GCP service-account keys,
 // GitHub fine-grained tokens, Okta API tokens) and normalises them into identities, aliases, and last-used updates.
 
-import type { AliasType, CanonicalIdentity, RejectedRow } from '../canonical';
+import type { AliasType, CanonicalIdentity, InventoryResult, RejectedRow } from '../canonical';
 import {
   AliasSet,
   GUID,
+  accountFromIdentifier,
   Notes,
   blankIdentity,
   identityKeyFrom,
@@ -18,7 +19,6 @@ import {
   minTime,
   reject,
 } from './util';
-import type { InventoryResult } from '../canonical';
 
 export type JsonInventoryKind =
   | 'entra_service_principals'
@@ -336,8 +336,8 @@ function readGcpKeys(records: unknown[], ctx: Ctx): void {
     });
   });
   for (const { sa, project, row, keys } of accounts.values()) {
-    const emailProject = /@([^.]+)\.iam\.gserviceaccount\.com$/i.exec(sa)?.[1] ?? null;
-    const account = project !== '-' ? project : emailProject;
+    // gcloud writes "-" for the project when listing across projects; the SA e-mail names it too.
+    const account = project !== '-' ? project : accountFromIdentifier(sa);
     const ids: { alias: string; alias_type: AliasType }[] = [{ alias: sa, alias_type: isEmail(sa) ? 'email' : 'principal_id' }];
     const id = blankIdentity(identityKeyFrom(ids, 'gcp', account, sa), sa, 'gcp', ctx.file, row);
     id.kind = 'service account';

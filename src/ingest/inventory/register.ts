@@ -26,6 +26,7 @@ import {
   reject,
   splitList,
   valueOrNull,
+  safeTable,
   type ParsedTable,
 } from './util';
 
@@ -48,12 +49,12 @@ const DAY_MS = 86_400_000;
  * identity_key are merged (registers often list one row per grant): lists are united, empty fields filled, and conflicting
  * values keep the first row's with a note.
  */
-export function registerToInventory(table: ParsedTable, mapping?: HeaderMapping, options: RegisterOptions = {}): InventoryResult {
+export function registerToInventory(input: ParsedTable, mapping?: HeaderMapping, options: RegisterOptions = {}): InventoryResult {
   const notes = new Notes();
   const rejected: RejectedRow[] = [];
   const aliasSet = new AliasSet();
-  const headers = Array.isArray(table.headers) ? table.headers : [];
-  const rows = Array.isArray(table.rows) ? table.rows : [];
+  const table = safeTable(input);
+  const { headers, rows } = table;
   const map = mapping ?? mapHeaders(headers, 'identity', rows.slice(0, 50));
   if (map.target !== 'identity') {
     return { identities: [], aliases: [], rejected: [], notes: [`This mapping is for ${map.target} files, not an identity register.`] };
@@ -77,155 +78,178 @@ export function registerToInventory(table: ParsedTable, mapping?: HeaderMapping,
     dateCols.set(field, new DateColumn(labels[c]!, values, notes, options.dateOrders?.[field]));
   }
 
+  const ctx: RowContext = { map, labels, headerCount: headers.length, dateCols, notes, rejected, file, options };
   const byKey = new Map<string, CanonicalIdentity>();
   const order: CanonicalIdentity[] = [];
-  for (const { sourceRow, cells } of dataRows({ ...table, headers, rows }, notes, rejected)) {
-    const get = (field: string) => cellText(cells, col(field), notes, sourceRow);
-    const identity = readRow();
-    if (!identity) continue;
+  for (const { sourceRow, cells } of dataRows(table, notes, rejected)) {
+    const read = readRow(ctx, cells, sourceRow);
+    if (!read) continue;
+    const { identity, ids } = read;
     const existing = byKey.get(identity.identity_key);
     if (existing) {
       mergeInto(existing, identity, notes, sourceRow);
-      notes.count(`merged into an earlier row with the same identity key`, sourceRow);
+      notes.count('merged into an earlier row with the same identity key', sourceRow);
     } else {
       byKey.set(identity.identity_key, identity);
       order.push(identity);
     }
+    aliasSet.add(identity.identity_key, identity.name, 'name');
+    for (const a of ids) aliasSet.add(identity.identity_key, a.alias, a.alias_type);
+  }
+  return { identities: order, aliases: aliasSet.rows, rejected, notes: notes.list() };
+}
 
-    function readRow(): CanonicalIdentity | null {
-      const extra: Record<string, string> = {};
-      // Identifiers from alias columns, classified by content; the column's meaning decides GUIDs and opaque ids.
-      const ids: { alias: string; alias_type: AliasType }[] = [];
-      for (const a of map.aliases) {
-        for (const v of splitList(cellText(cells, a.column, notes, sourceRow))) {
-          const hint = a.alias_type === 'name' ? null : a.alias_type;
-          const type = classifyIdentifier(v, hint) ?? (a.alias_type === 'name' && !looksLikeLiveSecret(v) ? 'name' : null);
-          if (type) ids.push({ alias: v, alias_type: type });
-          else if (looksLikeLiveSecret(v)) notes.count(`a cell in "${labels[a.column]}" looks like a live secret; not used as an alias`, sourceRow);
-        }
-      }
-      let name = valueOrNull(get('name'));
-      if (name) {
-        // A name that is itself an identifier (an ARN, an SA e-mail) is also that kind of alias.
-        const t = classifyIdentifier(name, null);
-        if (t && t !== 'object_id') ids.push({ alias: name, alias_type: t });
-      } else {
-        name = nameFromIds(ids);
-        if (!name) {
-          rejected.push(reject(file, sourceRow, 'No name or identifier in this row.'));
-          return null;
-        }
-        notes.count('no name; the name was taken from an identifier', sourceRow);
-      }
+interface RowContext {
+  map: HeaderMapping;
+  labels: string[];
+  headerCount: number;
+  dateCols: Map<DateField, DateColumn>;
+  notes: Notes;
+  rejected: RejectedRow[];
+  file: string;
+  options: RegisterOptions;
+}
 
-      const platformText = get('platform');
-      let platform: Platform | null = normalisePlatform(platformText);
-      if (!platform && !isBlankish(platformText)) {
-        extra[labels[col('platform')!]!] = platformText;
-        notes.count(`platform "${clipText(platformText)}" not recognised; inferred from the identifiers instead`, sourceRow);
-      }
-      const kindText = valueOrNull(get('kind'));
-      platform ??= inferPlatform([...ids.map((i) => i.alias), name], [kindText ?? '', name, platformText]) ?? 'other';
+type Ids = { alias: string; alias_type: AliasType }[];
 
-      const account = valueOrNull(get('account')) ?? firstOf([...ids.map((i) => i.alias), name], accountFromIdentifier);
-      const key = identityKeyFrom(ids, platform, account, name);
-      const id = blankIdentity(key, name, platform, file, sourceRow);
-      id.kind = kindText ?? firstOf([...ids.map((i) => i.alias), name], kindFromIdentifier);
-      id.account = account;
-      id.owner = valueOrNull(get('owner'));
-      id.team = valueOrNull(get('team'));
-      id.secret_location = valueOrNull(get('secret_location'));
-      id.schedule = valueOrNull(get('schedule'));
-      id.permissions = splitList(get('permissions'));
-      id.approved_destinations = splitList(get('approved_destinations'));
-      // Data classes are compared with resource classes, which are lower-cased too.
-      id.allowed_data_classes = splitList(get('allowed_data_classes')).map((c) => c.toLowerCase());
+/** One register row → an identity and its identifiers, or null (rejected) when it names nothing. */
+function readRow(ctx: RowContext, cells: readonly unknown[], sourceRow: number): { identity: CanonicalIdentity; ids: Ids } | null {
+  const { map, labels, notes } = ctx;
+  const col = (field: string) => map.fields[field]?.column;
+  const get = (field: string) => cellText(cells, col(field), notes, sourceRow);
+  const labelOf = (field: string) => labels[col(field)!]!;
+  const extra: Record<string, string> = {};
 
-      const envText = valueOrNull(get('environment'));
-      id.environment = envText ? normaliseEnvironment(envText) : null;
-
-      const critText = valueOrNull(get('criticality'));
-      if (critText) {
-        const c = normaliseCriticality(critText);
-        id.criticality = c.value;
-        if (!c.value) {
-          extra[labels[col('criticality')!]!] = critText;
-          notes.count(`criticality "${clipText(critText)}" not recognised (expected low / medium / high / critical or a tier); kept as text`, sourceRow);
-        } else if (c.fromNumber) {
-          notes.add(`Column "${labels[col('criticality')!]}": numbers read as tiers, 1 = most critical (1 → critical, 2 → high, 3 → medium, 4+ → low).`);
-        }
-      }
-
-      const ownerStatusText = valueOrNull(get('owner_status'));
-      if (ownerStatusText) {
-        const header = map.fields.owner_status?.header ?? '';
-        id.owner_status = normaliseOwnerStatus(ownerStatusText, header);
-        if (id.owner_status === 'unknown' && !/^unknown$/i.test(ownerStatusText)) extra[labels[col('owner_status')!]!] = ownerStatusText;
-      }
-
-      const credText = valueOrNull(get('credential_type'));
-      id.credential_type = credText ? normaliseCredentialType(credText) : null;
-
-      const vendorText = valueOrNull(get('vendor'));
-      if (vendorText) {
-        // A yes/no "third party" column says whether there is a vendor, not who it is.
-        const b = parseBool(vendorText);
-        id.vendor = b === true ? 'third party' : b === false ? null : vendorText;
-      }
-
-      for (const field of DATE_FIELDS) {
-        const dc = dateCols.get(field);
-        if (!dc) continue;
-        const raw = get(field);
-        const t = dc.read(raw);
-        if (t === 'invalid') {
-          extra[dc.label] = raw;
-          notes.count(`"${dc.label}" is not a date; kept as text`, sourceRow);
-        } else id[field] = t;
-      }
-      readKeyAge(id, get('key_age_days'), extra);
-
-      if (id.schedule) {
-        const s = parseSchedule(id.schedule);
-        if (s.errors.length > 0) notes.count(`schedule not fully readable: ${s.errors[0]}`, sourceRow);
-      }
-
-      for (const c of map.unmapped) {
-        const v = cellText(cells, c, notes, sourceRow);
-        if (v !== '') extra[labels[c]!] = v;
-      }
-      for (let c = headers.length; c < cells.length; c++) {
-        const v = cellText(cells, c, notes, sourceRow);
-        if (v !== '') extra[`column ${c + 1}`] = v;
-      }
-      id.extra = extra;
-
-      aliasSet.add(key, name, 'name');
-      for (const a of ids) aliasSet.add(key, a.alias, a.alias_type);
-      return id;
+  // Identifiers from alias columns, classified by content; the column's meaning decides GUIDs and opaque ids.
+  const ids: Ids = [];
+  for (const a of map.aliases) {
+    for (const v of splitList(cellText(cells, a.column, notes, sourceRow))) {
+      // 'name'-typed alias columns ("Aliases", "NHI ID") hold any identifier: only the content says which.
+      const hint = a.alias_type === 'name' ? null : a.alias_type;
+      const type = classifyIdentifier(v, hint) ?? (a.alias_type === 'name' && !looksLikeLiveSecret(v) ? 'name' : null);
+      if (type) ids.push({ alias: v, alias_type: type });
+      else if (looksLikeLiveSecret(v)) notes.count(`a cell in "${labels[a.column]}" looks like a live secret; not used as an alias`, sourceRow);
     }
+  }
+  let name = valueOrNull(get('name'));
+  if (name) {
+    // A name that is itself an identifier (an ARN, an SA e-mail) is also that kind of alias.
+    const t = classifyIdentifier(name, null);
+    if (t && t !== 'object_id') ids.push({ alias: name, alias_type: t });
+  } else {
+    name = nameFromIds(ids);
+    if (!name) {
+      ctx.rejected.push(reject(ctx.file, sourceRow, 'No name or identifier in this row.'));
+      return null;
+    }
+    notes.count('no name; the name was taken from an identifier', sourceRow);
+  }
+  const idStrings = [...ids.map((i) => i.alias), name];
 
-    function readKeyAge(id: CanonicalIdentity, raw: string, extra: Record<string, string>): void {
-      if (isBlankish(raw)) return;
-      const m = /^(\d{1,5}(?:\.\d+)?)\s*(d|days?)?$/i.exec(raw.trim());
-      if (!m) {
-        extra.key_age = raw;
-        notes.count('key age is not a number of days; kept as text', sourceRow);
-        return;
-      }
-      const days = Number(m[1]);
-      if (options.asOf !== undefined && Number.isFinite(options.asOf)) {
-        // A dated rotation column, when present, is more precise than an age and wins.
-        id.last_rotated_at ??= options.asOf - Math.round(days * DAY_MS);
-        notes.add(`Key ages (days) were turned into rotation dates counted back from the as-of time ${new Date(options.asOf).toISOString()}.`);
-      } else {
-        extra.key_age_days = String(days);
-        notes.add('Key ages are in days and no as-of time was given: they are kept as key_age_days, not turned into rotation dates.');
-      }
+  const platformText = get('platform');
+  let platform: Platform | null = normalisePlatform(platformText);
+  if (!platform && !isBlankish(platformText)) {
+    extra[labelOf('platform')] = platformText;
+    notes.count(`platform "${clipText(platformText)}" not recognised; inferred from the identifiers instead`, sourceRow);
+  }
+  const kindText = valueOrNull(get('kind'));
+  platform ??= inferPlatform(idStrings, [kindText ?? '', name, platformText]) ?? 'other';
+
+  const account = valueOrNull(get('account')) ?? firstOf(idStrings, accountFromIdentifier);
+  const id = blankIdentity(identityKeyFrom(ids, platform, account, name), name, platform, ctx.file, sourceRow);
+  id.kind = kindText ?? firstOf(idStrings, kindFromIdentifier);
+  id.account = account;
+  id.owner = valueOrNull(get('owner'));
+  id.team = valueOrNull(get('team'));
+  id.secret_location = valueOrNull(get('secret_location'));
+  id.schedule = valueOrNull(get('schedule'));
+  id.permissions = splitList(get('permissions'));
+  id.approved_destinations = splitList(get('approved_destinations'));
+  // Data classes are compared with resource classes, which are lower-cased too.
+  id.allowed_data_classes = splitList(get('allowed_data_classes')).map((c) => c.toLowerCase());
+
+  const envText = valueOrNull(get('environment'));
+  id.environment = envText ? normaliseEnvironment(envText) : null;
+
+  const critText = valueOrNull(get('criticality'));
+  if (critText) {
+    const c = normaliseCriticality(critText);
+    id.criticality = c.value;
+    if (!c.value) {
+      extra[labelOf('criticality')] = critText;
+      notes.count(`criticality "${clipText(critText)}" not recognised (expected low / medium / high / critical or a tier); kept as text`, sourceRow);
+    } else if (c.fromNumber) {
+      notes.add(`Column "${labelOf('criticality')}": numbers read as tiers, 1 = most critical (1 → critical, 2 → high, 3 → medium, 4+ → low).`);
     }
   }
 
-  return { identities: order, aliases: aliasSet.rows.filter((a) => byKey.has(a.identity_key)), rejected, notes: notes.list() };
+  const ownerStatusText = valueOrNull(get('owner_status'));
+  if (ownerStatusText) {
+    id.owner_status = normaliseOwnerStatus(ownerStatusText, map.fields.owner_status?.header ?? '');
+    if (id.owner_status === 'unknown') extra[labelOf('owner_status')] = ownerStatusText;
+  }
+
+  const credText = valueOrNull(get('credential_type'));
+  id.credential_type = credText ? normaliseCredentialType(credText) : null;
+
+  const vendorText = valueOrNull(get('vendor'));
+  if (vendorText) {
+    // A yes/no "third party" column says whether there is a vendor, not who it is; "internal" means none.
+    const b = parseBool(vendorText);
+    id.vendor = b === true ? 'third party' : b === false || NO_VENDOR.test(vendorText) ? null : vendorText;
+  }
+
+  for (const field of DATE_FIELDS) {
+    const dc = ctx.dateCols.get(field);
+    if (!dc) continue;
+    const raw = get(field);
+    const t = dc.read(raw);
+    if (t === 'invalid') {
+      extra[dc.label] = raw;
+      notes.count(`"${dc.label}" is not a date; kept as text`, sourceRow);
+    } else id[field] = t;
+  }
+  readKeyAge(ctx, id, get('key_age_days'), extra, sourceRow);
+
+  if (id.schedule) {
+    const s = parseSchedule(id.schedule);
+    if (s.errors.length > 0) notes.count(`schedule not fully readable: ${s.errors[0]}`, sourceRow);
+  }
+
+  for (const c of map.unmapped) {
+    const v = cellText(cells, c, notes, sourceRow);
+    if (v !== '') extra[labels[c]!] = v;
+  }
+  // Cells beyond the header (ragged rows) are kept too, under their position.
+  for (let c = ctx.headerCount; c < cells.length; c++) {
+    const v = cellText(cells, c, notes, sourceRow);
+    if (v !== '') extra[`column ${c + 1}`] = v;
+  }
+  id.extra = extra;
+  return { identity: id, ids };
+}
+
+const NO_VENDOR = /^(internal|in[- ]house|first[- ]party|1st[- ]party|own|self)$/i;
+
+/** "Key age" in days: a rotation date counted back from the as-of time when there is one, else kept as key_age_days. */
+function readKeyAge(ctx: RowContext, id: CanonicalIdentity, raw: string, extra: Record<string, string>, sourceRow: number): void {
+  if (isBlankish(raw)) return;
+  const m = /^(\d{1,5}(?:\.\d+)?)\s*(d|days?)?$/i.exec(raw.trim());
+  if (!m) {
+    extra.key_age = raw;
+    ctx.notes.count('key age is not a number of days; kept as text', sourceRow);
+    return;
+  }
+  const days = Number(m[1]);
+  const asOf = ctx.options.asOf;
+  if (asOf !== undefined && Number.isFinite(asOf)) {
+    // A dated rotation column, when present, is more precise than an age and wins.
+    id.last_rotated_at ??= asOf - Math.round(days * DAY_MS);
+    ctx.notes.add(`Key ages (days) were turned into rotation dates counted back from the as-of time ${new Date(asOf).toISOString()}.`);
+  } else {
+    extra.key_age_days = String(days);
+    ctx.notes.add('Key ages are in days and no as-of time was given: they are kept as key_age_days, not turned into rotation dates.');
+  }
 }
 
 function firstOf(values: string[], f: (v: string) => string | null): string | null {
@@ -237,7 +261,7 @@ function firstOf(values: string[], f: (v: string) => string | null): string | nu
 }
 
 /** A name for a row without one: the ARN's principal name, the k8s SA name, else the first identifier. */
-function nameFromIds(ids: { alias: string; alias_type: AliasType }[]): string | null {
+function nameFromIds(ids: Ids): string | null {
   for (const a of ids) {
     if (a.alias_type === 'arn' || a.alias_type === 'role_arn') {
       const n = arnResourceName(a.alias);

@@ -3,7 +3,7 @@
 
 import type { RejectedRow, ResourceClass } from '../canonical';
 import { mapHeaders, type HeaderMapping } from './header-map';
-import { Notes, cellText, dataRows, reject, valueOrNull, type ParsedTable } from './util';
+import { Notes, cellText, dataRows, reject, valueOrNull, safeTable, type ParsedTable } from './util';
 
 export interface ResourceClassResult {
   resource_classes: ResourceClass[];
@@ -16,11 +16,11 @@ export interface ResourceClassResult {
  * lower-cased, as the identities' allowed data classes are, so "PII" and "pii" meet. A pattern repeated with the same class
  * is dropped; repeated with another class both are kept (the resource carries both) and a note says so.
  */
-export function resourceClassesFromTable(table: ParsedTable, mapping?: HeaderMapping): ResourceClassResult {
+export function resourceClassesFromTable(input: ParsedTable, mapping?: HeaderMapping): ResourceClassResult {
   const notes = new Notes();
   const rejected: RejectedRow[] = [];
-  const headers = Array.isArray(table.headers) ? table.headers : [];
-  const rows = Array.isArray(table.rows) ? table.rows : [];
+  const table = safeTable(input);
+  const { headers, rows } = table;
   const map = mapping ?? mapHeaders(headers, 'resource_class', rows.slice(0, 50));
   const patternCol = map.fields.pattern?.column;
   const classCol = map.fields.data_class?.column;
@@ -29,7 +29,7 @@ export function resourceClassesFromTable(table: ParsedTable, mapping?: HeaderMap
     return { resource_classes: out, rejected, notes: ['No resource-pattern and data-class columns found; map them to read this file.'] };
   }
   const classesOf = new Map<string, Set<string>>();
-  for (const { sourceRow, cells } of dataRows({ ...table, headers, rows }, notes, rejected)) {
+  for (const { sourceRow, cells } of dataRows(table, notes, rejected)) {
     const pattern = valueOrNull(cellText(cells, patternCol, notes, sourceRow));
     const dataClass = valueOrNull(cellText(cells, classCol, notes, sourceRow))?.toLowerCase() ?? null;
     if (!pattern || !dataClass) {

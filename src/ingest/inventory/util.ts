@@ -1,7 +1,7 @@
 // Shared helpers for the inventory adapters: table access, notes, lists, dates by column, identifiers, platforms, identity keys.
 // Every adapter goes through these so a quirk (sentinels, ARN case, ambiguous dates) is decided once.
 
-import type { AliasType, CanonicalIdentity, IdentityAlias, InventoryResult, Platform, RejectedRow } from '../canonical';
+import type { AliasType, CanonicalIdentity, IdentityAlias, Platform, RejectedRow } from '../canonical';
 import { isAmbiguousSlashedDate, parseTime, type DateOrder } from '../time';
 
 /**
@@ -25,7 +25,7 @@ export const MAX_CELL_CHARS = 65_536;
 
 /** Read one cell safely: missing cells (ragged rows) are '', non-strings are stringified, huge strings are cut. */
 export function cellText(row: readonly unknown[] | undefined, index: number | undefined, notes?: Notes, sourceRow = 0): string {
-  if (!row || index === undefined || index < 0 || index >= row.length) return '';
+  if (!Array.isArray(row) || index === undefined || index < 0 || index >= row.length) return '';
   const raw = row[index];
   let text: string;
   if (typeof raw === 'string') text = raw;
@@ -37,6 +37,24 @@ export function cellText(row: readonly unknown[] | undefined, index: number | un
     text = text.slice(0, MAX_CELL_CHARS);
   }
   return text.trim();
+}
+
+/**
+ * The table with its header and rows guaranteed to be arrays, headers as strings: adapters are handed parsed data from
+ * anywhere (a worker message, a restored workspace) and must not throw on a malformed one.
+ */
+export function safeTable(table: ParsedTable): ParsedTable {
+  const t = (table ?? {}) as Partial<ParsedTable>;
+  return {
+    fileName: typeof t.fileName === 'string' ? t.fileName : '',
+    headers: Array.isArray(t.headers) ? t.headers.map((h) => (typeof h === 'string' ? h : h === null || h === undefined ? '' : String(h))) : [],
+    rows: Array.isArray(t.rows) ? t.rows : [],
+  };
+}
+
+/** A header as a vendor wrote it, for exact-name checks: BOM and surrounding space removed, lower-cased. */
+export function plainHeader(h: unknown): string {
+  return String(h ?? '').replace(/^\uFEFF/, '').trim().toLowerCase();
 }
 
 /** Display labels for columns: blank headers become `column N`, repeated ones `Name (2)`, so `extra` keys are unique. */
@@ -62,8 +80,8 @@ export interface TableRow {
  * and a row that is not a list are rejected, and rows longer than the header are noted (their extra cells stay readable).
  */
 export function* dataRows(table: ParsedTable, notes: Notes, rejected: RejectedRow[]): Generator<TableRow> {
-  const headerKey = table.headers.map((h) => String(h ?? '').replace(/^\uFEFF/, '').trim().toLowerCase()).join('\u0000');
-  const rows: readonly unknown[] = Array.isArray(table.rows) ? table.rows : [];
+  const headerKey = table.headers.map(plainHeader).join('\u0000');
+  const rows: readonly unknown[] = table.rows;
   for (let index = 0; index < rows.length; index++) {
     const sourceRow = sourceRowOf(index);
     const cells = rows[index];
@@ -147,10 +165,6 @@ export class AliasSet {
     this.seen.add(k);
     this.rows.push({ identity_key, alias: a, alias_type });
   }
-}
-
-export function emptyResult(): InventoryResult {
-  return { identities: [], aliases: [], rejected: [], notes: [] };
 }
 
 export function reject(source_file: string, source_row: number, reason: string): RejectedRow {
@@ -353,10 +367,6 @@ const AWS_UNIQUE_ID = /^(AIDA|AROA|AIPA|ANPA|ANVA|AGPA|APKA|ABIA|ACCA)[A-Z0-9]{1
 // Values that are secrets themselves (GitHub tokens, Slack tokens, Stripe keys): never copied into the alias table.
 const LIVE_SECRET = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{10,})$/;
 
-export function isGuid(v: string): boolean {
-  return GUID.test(v.trim());
-}
-
 export function isEmail(v: string): boolean {
   return EMAIL.test(v.trim());
 }
@@ -526,7 +536,7 @@ export function identityKeyFrom(
   return fallbackKey(platform, account, name);
 }
 
-export function fallbackKey(platform: Platform, account: string | null, name: string): string {
+function fallbackKey(platform: Platform, account: string | null, name: string): string {
   const norm = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
   return `${platform}:${norm(account ?? '')}:${norm(name)}`;
 }

@@ -5,6 +5,7 @@ import { listRejectedRows, type EvidenceFileRow, type RejectedRowView } from '..
 import { formatBytes, formatCount } from '../../lib/format';
 import { openSampleWorkspace } from '../../state/actions';
 import { useAppState, useServices } from '../context';
+import { MappingEditors } from './MappingEditor';
 
 function StartPage() {
   const services = useServices();
@@ -90,6 +91,7 @@ export function EvidenceView() {
       <>
         <StartPage />
         <LastImport />
+        <MappingEditors />
       </>
     );
   }
@@ -103,6 +105,7 @@ export function EvidenceView() {
         </p>
       )}
       <LastImport />
+      <MappingEditors />
       <div className="result-scroll">
         <table className="grid" aria-label="Evidence files">
           <thead>

@@ -32,7 +32,7 @@ export function chunkString(text: string, size: number): string[] {
   return out;
 }
 
-export async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+export async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   const reader = stream.getReader();
   for (;;) {
@@ -40,7 +40,7 @@ export async function readBytes(stream: ReadableStream<Uint8Array>): Promise<Uin
     if (done) break;
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 export async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -57,12 +57,12 @@ export async function readStrings(stream: ReadableStream<string>): Promise<strin
   }
 }
 
-export function gzip(text: string | Uint8Array): Uint8Array {
+export function gzip(text: string | Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(gzipSync(typeof text === 'string' ? te.encode(text) : text));
 }
 
 /** UTF-16 bytes of `text`, little- or big-endian, with or without BOM. */
-export function utf16(text: string, endian: 'le' | 'be', bom: boolean): Uint8Array {
+export function utf16(text: string, endian: 'le' | 'be', bom: boolean): Uint8Array<ArrayBuffer> {
   const units = (bom ? '\ufeff' : '') + text;
   const out = new Uint8Array(units.length * 2);
   for (let i = 0; i < units.length; i++) {
@@ -74,7 +74,7 @@ export function utf16(text: string, endian: 'le' | 'be', bom: boolean): Uint8Arr
 }
 
 /** Latin-1 bytes (every character must be ≤ U+00FF). */
-export function latin1(text: string): Uint8Array {
+export function latin1(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 }
 

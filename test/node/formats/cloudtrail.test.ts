@@ -220,7 +220,8 @@ describe('CloudTrail: resource, cross-account and session_type choices', () => {
       additionalEventData: { bytesTransferredOut: '52428800' },
     });
     expect(e.resource).toBe('arn:aws:s3:::payroll-exports');
-    // The object entry has no accountId; the owner comes from recipientAccountId here because the object entry is first.
+    // The object entry comes first without accountId; the bucket entry names the owner, another account than the caller's.
+    expect(e.resource_account).toBe('444455556666');
     expect(e.account).toBe('111122223333');
     expect(e.bytes).toBe(52428800);
     expect(e.is_write).toBe(false);

@@ -57,6 +57,12 @@ describe('classifyCsv', () => {
     expect(r.mapping?.fields.last_used_at?.header).toBe('Last used');
   });
 
+  it('prefers a register over change windows for a wide table with validity dates', () => {
+    const r = classify(`Name,Owner,Permissions,Valid from,Valid until\nsvc,alice,s3:GetObject,2024-01-01,2025-01-01\n`);
+    expect(r.kind).toBe('register');
+    expect(r.reason).toMatch(/also resembles a change-window list/);
+  });
+
   it('recognises the messy register of the register tests', () => {
     expect(classify(`Service Account,Owner (email),Key ID,Tier\nsvc,a@b.c,AKIAABCDEFGHIJKLMNOP,1\n`).kind).toBe('register');
     expect(classify(`ARN,Description\narn:aws:iam::1:role/x,deploys\n`).kind).toBe('register');

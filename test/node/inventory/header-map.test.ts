@@ -1,6 +1,6 @@
 // Header mapping by meaning: spellings, synonyms, content checks, one column per field, and the remembered-mapping signature.
 import { describe, expect, it } from 'vitest';
-import { headerSignature, headerWords, manualMapping, mapHeaders } from '../../../src/ingest/inventory/header-map';
+import { applyRememberedMapping, headerSignature, headerWords, manualMapping, mapHeaders } from '../../../src/ingest/inventory/header-map';
 
 const col = (headers: string[], target: Parameters<typeof mapHeaders>[1], field: string) => mapHeaders(headers, target).fields[field]?.column;
 
@@ -132,6 +132,16 @@ describe('manualMapping and headerSignature', () => {
     expect(m.fields.permissions).toBeUndefined();
     expect(m.aliases.map((a) => a.column)).toEqual([0, 1]);
     expect(m.unmapped).toEqual([]);
+  });
+
+  it('re-applies a remembered mapping by header, whatever the column order', () => {
+    const saved = manualMapping(['Svc', 'Who', 'K1', 'K2'], 'identity', { name: 0, owner: 1, 'alias:access_key_id': [2, 3] });
+    const again = applyRememberedMapping(saved, ['who', 'K2', 'SVC', 'k1', 'New column']);
+    expect(headerSignature(['Svc', 'Who', 'K1', 'K2'])).toBe(headerSignature(['who', 'K2', 'SVC', 'k1']));
+    expect(again.fields.name?.column).toBe(2);
+    expect(again.fields.owner?.column).toBe(0);
+    expect(again.aliases.map((a) => a.column).sort()).toEqual([1, 3]);
+    expect(again.unmapped).toEqual([4]);
   });
 
   it('is stable across order, case and punctuation', () => {

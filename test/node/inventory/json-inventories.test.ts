@@ -207,6 +207,21 @@ describe('Okta API tokens', () => {
   });
 });
 
+describe('hostile JSON', () => {
+  it('reads odd types without throwing', () => {
+    const doc = {
+      value: [
+        { id: '00000000-0000-0000-0000-000000000009', appId: 'a', servicePrincipalType: 'Application', displayName: 42, keyCredentials: 'nope', passwordCredentials: [null, 7, { keyId: {}, endDateTime: 'soon' }], owners: 'x' },
+        { id: '00000000-0000-0000-0000-000000000008', appId: 'b', servicePrincipalType: 'Application', displayName: '<img src=x onerror=alert(1)>'.repeat(10_000) },
+      ],
+    };
+    const r = normaliseJsonInventory(doc, 'odd.json');
+    expect(r.identities.map((i) => i.identity_key)).toEqual(['00000000-0000-0000-0000-000000000009', '00000000-0000-0000-0000-000000000008']);
+    expect(r.identities[0]).toMatchObject({ name: '42', expires_at: null, credential_type: 'static key' });
+    expect(r.identities[1]!.name.length).toBe(65_536);
+  });
+});
+
 describe('not an inventory', () => {
   it.each([null, 42, 'text', [], {}, [1, 2], { Records: [{ eventSource: 's3.amazonaws.com', eventName: 'GetObject' }] }])('%j is not recognised', (v) => {
     expect(detectJsonInventory(v)).toBeNull();

@@ -87,6 +87,17 @@ describe('registerToInventory on a messy register', () => {
 });
 
 describe('registerToInventory details', () => {
+  it.each([
+    ['Service Account', 'Owner (email)', 'Key ID'],
+    ['SERVICE_ACCOUNT', 'OWNER_EMAIL', 'KEY_ID'],
+    ['service-account', 'owner-email', 'key-id'],
+    ['serviceAccount', 'ownerEmail', 'keyId'],
+  ])('reads the same register under headers %s / %s / %s', (a, b, c) => {
+    const r = registerToInventory(table('r.csv', `${a},${b},${c}\nsvc-a,alice@example.com,AKIAABCDEFGHIJKLMNOP\n`));
+    expect(r.identities[0]).toMatchObject({ name: 'svc-a', owner: 'alice@example.com', platform: 'aws', extra: {} });
+    expect(r.aliases.map((x) => x.alias_type)).toEqual(['name', 'access_key_id']);
+  });
+
   it('merges rows of the same identity (one row per grant) and notes conflicts', () => {
     const r = registerToInventory(
       table('grants.csv', `Name,Role,Owner\nsvc-a,roles/storage.admin,alice\nSVC-A,roles/viewer,bob\nsvc-b,roles/viewer,\n`),
