@@ -70,6 +70,10 @@ export async function* unzipEntries(blob: Blob, options: UnzipOptions = {}): Asy
   const total = new ExpansionGuard(archive, { ...options, maxBytes: options.maxTotalBytes ?? 16 * GiB }, () => blob.size);
   const entries = await readCentralDirectory(blob, archive, maxMembers);
   if (entries === null) {
+    const head = viewOf(await bytesAt(blob, 0, 4));
+    if (head.byteLength < 4 || head.getUint32(0, true) !== SIG_LOCAL) {
+      throw new IngestError('corrupt', `${archive} is not a readable zip archive: it has no central directory and does not start with a member.`);
+    }
     yield* sequentialEntries(blob, options, archive, maxMembers, total);
     return;
   }
@@ -294,7 +298,9 @@ async function* sequentialEntries(
   unzip.register(UnzipInflate);
 
   let pumping: Promise<void> | null = null;
+  let failure: unknown = null;
   function pump(): Promise<void> {
+    if (failure) return Promise.reject(failure);
     pumping ??= (async () => {
       try {
         const { done, value } = await source.read();
@@ -306,8 +312,11 @@ async function* sequentialEntries(
         }
       } catch (error) {
         ended = true;
-        if (error instanceof IngestError || (error instanceof DOMException && error.name === 'AbortError')) throw error;
-        throw new IngestError('truncated', `${archive} is truncated or corrupt: "${latest}" is incomplete, and the archive has no central directory.`);
+        const known = error instanceof IngestError || (error instanceof DOMException && error.name === 'AbortError');
+        failure = known
+          ? error
+          : new IngestError('truncated', `${archive} is truncated or corrupt: "${latest}" is incomplete, and the archive has no central directory.`);
+        throw failure;
       } finally {
         pumping = null;
       }

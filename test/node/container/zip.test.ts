@@ -78,6 +78,13 @@ describe('unzipEntries', () => {
     expect(Object.keys(await contents(prefixed))).toHaveLength(5);
   });
 
+  it('something that is not a zip at all', async () => {
+    await expect(members(new Blob(['{"Records":[]}']), { name: 'logs.zip' })).rejects.toMatchObject({
+      code: 'corrupt',
+      message: 'logs.zip is not a readable zip archive: it has no central directory and does not start with a member.',
+    });
+  });
+
   it('junk rules and CP437 names', () => {
     expect(['__MACOSX/a/b', 'x/._y', '.DS_Store', 'a\\Thumbs.db'].every(isZipJunk)).toBe(true);
     expect(['a/b.json', '_MACOSX/b', 'x/.y'].some(isZipJunk)).toBe(false);

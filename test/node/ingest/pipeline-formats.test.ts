@@ -43,7 +43,7 @@ const trail = (n: number, prefix: string) => ({
 });
 
 const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
-const file = (name: string, content: string | Uint8Array) => new File([content], name);
+const file = (name: string, content: string | Uint8Array) => new File([content as BlobPart], name);
 
 describe('import pipeline: formats and containers', () => {
   let engine: DuckEngine;

@@ -1,0 +1,76 @@
+-- The analysis context every detection reads. Built once per run, before the catalogue, from the canonical tables and the
+-- settings tables (dl_settings, dl_overrides, dl_exceptions), which the runner fills.
+-- Time semantics (spec/detections.md): as-of = the end of the evidence unless set; detection window = the last N days
+-- before as-of; baseline = everything before it, capped; maturity = active baseline days. Never the wall clock.
+
+-- One row: the global windows.
+CREATE OR REPLACE TABLE dl_context AS
+WITH s AS (SELECT * FROM dl_settings),
+     ends AS (SELECT max(event_time) AS last_event, min(event_time) AS first_event FROM events)
+SELECT coalesce(s.as_of, ends.last_event, TIMESTAMP '1970-01-01') AS as_of,
+       coalesce(s.as_of, ends.last_event, TIMESTAMP '1970-01-01') - to_days(CAST(s.detection_days AS INTEGER)) AS detection_start,
+       coalesce(s.as_of, ends.last_event, TIMESTAMP '1970-01-01') - to_days(CAST(s.detection_days + s.baseline_days AS INTEGER)) AS baseline_start,
+       s.detection_days, s.baseline_days, s.maturity_days, ends.first_event, ends.last_event
+  FROM s, ends;
+
+-- Change windows resolved to identity keys: a window names an identity by key, name or alias, or '*' for every identity.
+CREATE OR REPLACE TABLE dl_changes_resolved AS
+SELECT change_id, starts_at, ends_at, summary, '*' AS identity_key FROM changes WHERE trim(identity) = '*'
+UNION
+SELECT c.change_id, c.starts_at, c.ends_at, c.summary, i.identity_key
+  FROM changes c JOIN identities i ON lower(i.identity_key) = lower(trim(c.identity)) OR lower(i.name) = lower(trim(c.identity))
+UNION
+SELECT c.change_id, c.starts_at, c.ends_at, c.summary, a.identity_key
+  FROM changes c JOIN identity_aliases a ON a.alias_norm = lower(trim(c.identity));
+
+-- Who an event belongs to: its inventory identity, or the raw actor for shadow actors (kept apart by the prefix).
+-- Per-entity windows: an override for one identity replaces the global detection / baseline lengths.
+CREATE OR REPLACE TABLE dl_entity_windows AS
+WITH o AS (
+  SELECT identity_key,
+         max(value) FILTER (WHERE param = 'detection_days') AS detection_days,
+         max(value) FILTER (WHERE param = 'baseline_days') AS baseline_days
+    FROM dl_overrides WHERE detection_id = '*' GROUP BY identity_key
+)
+SELECT o.identity_key AS entity_key,
+       c.as_of - to_days(CAST(coalesce(o.detection_days, c.detection_days) AS INTEGER)) AS detection_start,
+       c.as_of - to_days(CAST(coalesce(o.detection_days, c.detection_days) + coalesce(o.baseline_days, c.baseline_days) AS INTEGER)) AS baseline_start
+  FROM o, dl_context c;
+
+-- Events with what every detection needs derived once: entity, period, hour-of-week (Monday 00:00 UTC = 0), change window.
+CREATE OR REPLACE TABLE ev AS
+WITH c AS (SELECT * FROM dl_context)
+SELECT e.*,
+       coalesce(e.identity_key, 'shadow:' || coalesce(e.actor, e.credential_id, '?')) AS entity_key,
+       date_trunc('hour', e.event_time) AS hour_ts,
+       date_trunc('day', e.event_time) AS day_ts,
+       CAST((isodow(e.event_time) - 1) * 24 + hour(e.event_time) AS INTEGER) AS hour_of_week,
+       CASE
+         WHEN e.event_time > c.as_of THEN 'after'
+         WHEN e.event_time > coalesce(w.detection_start, c.detection_start) THEN 'detection'
+         WHEN e.event_time > coalesce(w.baseline_start, c.baseline_start) THEN 'baseline'
+         ELSE 'before'
+       END AS period,
+       cw.change_id
+  FROM events e
+  CROSS JOIN c
+  LEFT JOIN dl_entity_windows w ON w.entity_key = coalesce(e.identity_key, 'shadow:' || coalesce(e.actor, e.credential_id, '?'))
+  -- A change window names an identity by key, name or alias, or '*' for all; the first matching window explains the event.
+  LEFT JOIN LATERAL (
+    SELECT min(ch.change_id) AS change_id FROM dl_changes_resolved ch
+     WHERE e.event_time BETWEEN ch.starts_at AND ch.ends_at
+       AND (ch.identity_key = '*' OR ch.identity_key = e.identity_key)
+  ) cw ON true;
+
+-- Baseline profile per entity: active days in the baseline and whether that is enough (maturity).
+CREATE OR REPLACE TABLE dl_entity_profile AS
+SELECT entity_key,
+       any_value(identity_key) AS identity_key,
+       any_value(actor) AS actor,
+       count(DISTINCT day_ts) FILTER (WHERE period = 'baseline') AS baseline_active_days,
+       count(*) FILTER (WHERE period = 'baseline') AS baseline_events,
+       count(*) FILTER (WHERE period = 'detection') AS detection_events,
+       min(event_time) AS first_seen,
+       max(event_time) FILTER (WHERE event_time <= (SELECT as_of FROM dl_context)) AS last_seen,
+       count(DISTINCT day_ts) FILTER (WHERE period = 'baseline') >= (SELECT maturity_days FROM dl_context) AS baseline_mature
+  FROM ev GROUP BY entity_key;
