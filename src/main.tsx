@@ -15,6 +15,12 @@ const services: AppServices = {
   sampleBaseUrl: new URL('sample/', document.baseURI).href,
   fetch: (input, init) => window.fetch(input, init),
   reader: createWorkerReader(),
+  download: (name, blob) => {
+    const url = URL.createObjectURL(blob);
+    const link = Object.assign(document.createElement('a'), { href: url, download: name });
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  },
 };
 bindEngineStatus(services);
 void startEngine(services);

@@ -111,7 +111,8 @@ function userAgents() {
   out.push('S3Console/0.4', 'AWS Internal', 'aws-internal/3 aws-sdk-java/1.12.655 Linux/5.10.209 OpenJDK_64-Bit_Server_VM/25.402-b08 java/1.8.0_402');
   out.push('APN/1.0 HashiCorp/1.0 Terraform/1.8.0 (+https://www.terraform.io) terraform-provider-aws/5.45.0 aws-sdk-go-v2/1.26.1', 'Vector/0.36.1 (x86_64-unknown-linux-gnu)');
   out.push('fluent-bit/2.2.2 aws-sdk-c/0.4', 'github-actions/aws-actions configure-aws-credentials/4.0.2 aws-sdk-js/3.500.0', 'Apache-HttpClient/4.5.14 (Java/17.0.10)');
-  return out.slice(0, 50);
+  // ~50 distinct agents in all: these 36 plus the AWS service principals' own (e.g. lambda.amazonaws.com).
+  return out.slice(0, 36);
 }
 
 // ───────────────────────────── the world ─────────────────────────────

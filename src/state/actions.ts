@@ -5,7 +5,10 @@ import { listEvidenceFiles, workspaceCounts } from '../ingest/catalog';
 import { importEvidence, type ImportProgress } from '../ingest/pipeline';
 import type { EvidenceReader } from '../ingest/protocol';
 import { formatCount } from '../lib/format';
+import { CATALOGUE } from '../detections/catalog';
+import { runAnalysis } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
+import { findingsToCsv, findingsToOcsfJson } from '../report/findings-export';
 import { pushNotice, type AppState, type AppStore, type ImportResult, type Progress } from './store';
 
 export interface AppServices {
@@ -16,6 +19,8 @@ export interface AppServices {
   fetch: typeof fetch;
   /** Turns dropped files into canonical rows: a worker in the tab, in-process in tests. */
   reader: EvidenceReader;
+  /** Hands a file to the user (a download in the tab). */
+  download: (name: string, blob: Blob) => void;
 }
 
 export function bindEngineStatus({ store, engine }: AppServices): () => void {
@@ -31,6 +36,7 @@ export async function startEngine(services: AppServices): Promise<void> {
     const info = await services.engine.start();
     services.store.setState((state) => ({ engine: { ...state.engine, info } }));
     await refreshEvidence(services);
+    if (services.store.getState().evidence.length > 0) await analyse(services);
   } catch (error) {
     pushNotice(services.store, 'error', `The DuckDB engine could not start: ${(error as Error).message}`);
   }
@@ -107,6 +113,7 @@ export async function addEvidenceFiles(services: AppServices, files: readonly Fi
       if (file.status === 'needs-mapping') pushNotice(store, 'info', `${file.name}: columns need mapping (${file.message}).`);
     }
     await refreshEvidence(services);
+    if (report.status === 'committed') await analyse(services);
   } catch (error) {
     pushNotice(store, 'error', `Import failed: ${(error as Error).message}`);
   } finally {
@@ -114,6 +121,53 @@ export async function addEvidenceFiles(services: AppServices, files: readonly Fi
     store.setState({ importing: null, progress: null });
   }
   return result;
+}
+
+const FINDINGS_SHOWN = 500;
+let analysisAbort: AbortController | null = null;
+
+/** Run the whole catalogue over the workspace (after every import and settings change) and load the queue. */
+export async function analyse(services: AppServices): Promise<void> {
+  const { store, engine } = services;
+  analysisAbort?.abort();
+  const controller = new AbortController();
+  analysisAbort = controller;
+  store.setState((state) => ({ analysis: { ...state.analysis, running: true, error: null } }));
+  try {
+    const report = await runAnalysis(engine, CATALOGUE, store.getState().settings, {
+      signal: controller.signal,
+      onProgress: (done, total) => store.setState({ progress: { label: 'Analysing', done, total, unit: 'detections' } }),
+    });
+    const { rows: totals } = await engine.queryRows(
+      `SELECT count(*) FILTER (WHERE status = 'open') AS open, count(*) FILTER (WHERE status = 'explained') AS explained,
+              count(*) FILTER (WHERE status = 'excepted') AS excepted FROM findings`,
+    );
+    const { rows } = await engine.queryRows(`SELECT * FROM findings ORDER BY status = 'open' DESC, risk_score DESC, detection_id, entity_key, subject LIMIT ${FINDINGS_SHOWN}`);
+    const t = totals[0] ?? {};
+    store.setState({
+      findings: rows,
+      analysis: { running: false, report, error: null, totals: { open: Number(t.open ?? 0), explained: Number(t.explained ?? 0), excepted: Number(t.excepted ?? 0) } },
+    });
+  } catch (error) {
+    const cancelled = (error as Error).name === 'AbortError';
+    store.setState((state) => ({ analysis: { ...state.analysis, running: false, error: cancelled ? null : (error as Error).message } }));
+    if (!cancelled) pushNotice(store, 'error', `Analysis failed: ${(error as Error).message}`);
+  } finally {
+    if (analysisAbort === controller) analysisAbort = null;
+    store.setState({ progress: null });
+  }
+}
+
+/** Every finding (not only those shown) as OCSF Detection Finding JSON or CSV, offered as a download. */
+export async function exportFindings(services: AppServices, format: 'ocsf' | 'csv'): Promise<{ name: string; text: string }> {
+  const { rows } = await services.engine.queryRows('SELECT * FROM findings ORDER BY risk_score DESC, detection_id, entity_key, subject');
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  const file =
+    format === 'ocsf'
+      ? { name: `driftline-findings-${stamp}.ocsf.json`, text: findingsToOcsfJson(rows), type: 'application/json' }
+      : { name: `driftline-findings-${stamp}.csv`, text: findingsToCsv(rows), type: 'text/csv' };
+  services.download(file.name, new Blob([file.text], { type: file.type }));
+  return file;
 }
 
 /**

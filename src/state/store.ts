@@ -3,6 +3,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineInfo, EngineStatus, RowsResult } from '../engine/types';
 import type { EvidenceFileRow, WorkspaceCounts } from '../ingest/catalog';
+import type { AnalysisSettings, RunReport } from '../detections/runner';
+import { DEFAULT_SETTINGS } from '../detections/runner';
+import type { UiValue } from '../engine/values';
 import type { EventColumnMapping } from '../ingest/csv-events';
 import type { ImportProgress, ImportReport } from '../ingest/pipeline';
 
@@ -22,7 +25,7 @@ export interface Progress {
   label: string;
   done: number;
   total: number;
-  unit: 'files' | 'bytes';
+  unit: 'files' | 'bytes' | 'detections';
   /** More counts for the reader, e.g. "3 of 10 files · 120,000 rows". */
   detail?: string;
 }
@@ -59,6 +62,17 @@ export interface AppState {
   pendingMappings: ImportReport['mappingRequests'];
   progress: Progress | null;
   notices: Notice[];
+  /** Detection settings (windows, thresholds, overrides, exceptions). */
+  settings: AnalysisSettings;
+  analysis: {
+    running: boolean;
+    report: RunReport | null;
+    error: string | null;
+    /** Findings per status, all detections. */
+    totals: { open: number; explained: number; excepted: number };
+  };
+  /** The highest-risk findings, for the queue (the table in DuckDB holds them all). */
+  findings: Record<string, UiValue>[];
   sql: SqlConsoleState;
 }
 
@@ -76,6 +90,9 @@ export function initialState(): AppState {
     pendingMappings: [],
     progress: null,
     notices: [],
+    settings: DEFAULT_SETTINGS,
+    analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 } },
+    findings: [],
     sql: { text: 'SELECT 42 AS answer', running: false, result: null, error: null, elapsedMs: null },
   };
 }

@@ -9,6 +9,7 @@ import { ProgressBar } from './components/ProgressBar';
 import { useAppState, useServices } from './context';
 import { EmptyView } from './views/EmptyView';
 import { EvidenceView } from './views/EvidenceView';
+import { FindingsView } from './views/FindingsView';
 import { SqlView } from './views/SqlView';
 
 function CurrentView({ view }: { view: ViewId }) {
@@ -17,6 +18,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <EvidenceView />;
     case 'sql':
       return <SqlView />;
+    case 'findings':
+      return <FindingsView />;
     default:
       return <EmptyView view={view} />;
   }

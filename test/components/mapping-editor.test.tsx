@@ -34,7 +34,7 @@ describe('mapping editor', () => {
         },
       ],
     });
-    const services: AppServices = { store, engine: new FakeEngine(), sampleBaseUrl: '/s/', fetch: globalThis.fetch, reader };
+    const services: AppServices = { store, engine: new FakeEngine(), sampleBaseUrl: '/s/', fetch: globalThis.fetch, reader, download: () => undefined };
     bindEngineStatus(services);
     render(
       <ServicesProvider services={services}>

@@ -20,7 +20,7 @@ const rejectingReader: EvidenceReader = async function* (files, options) {
 };
 
 function setup(engine = new FakeEngine(), fetchImpl: typeof fetch = async () => new Response('', { status: 404 })) {
-  const services: AppServices = { store: createAppStore(), engine, sampleBaseUrl: '/sample/', fetch: fetchImpl, reader: rejectingReader };
+  const services: AppServices = { store: createAppStore(), engine, sampleBaseUrl: '/sample/', fetch: fetchImpl, reader: rejectingReader, download: () => undefined };
   bindEngineStatus(services);
   render(
     <ServicesProvider services={services}>

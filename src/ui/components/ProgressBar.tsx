@@ -5,7 +5,7 @@ import type { Progress } from '../../state/store';
 export function ProgressBar({ progress, onCancel }: { progress: Progress; onCancel?: () => void }) {
   const { label, done, total, unit, detail } = progress;
   const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
-  const amount = unit === 'bytes' ? `${formatBytes(done)} of ${formatBytes(total)}` : `${formatCount(done)} of ${formatCount(total)} files`;
+  const amount = unit === 'bytes' ? `${formatBytes(done)} of ${formatBytes(total)}` : `${formatCount(done)} of ${formatCount(total)} ${unit}`;
   const text = detail ? `${amount} · ${detail}` : amount;
   return (
     <div className="progress">

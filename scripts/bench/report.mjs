@@ -1,0 +1,64 @@
+// Plain-text tables and number formatting for the benchmark report.
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+
+export const MiB = 1024 * 1024;
+
+export function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** Median of every numeric field over a list of flat objects. */
+export function medianOf(rows, fields) {
+  return Object.fromEntries(fields.map((f) => [f, median(rows.map((r) => r?.[f]))]));
+}
+
+const nf = (digits) => new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const int = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : nf(0).format(Math.round(x)));
+export const dec = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : nf(d).format(x));
+export const mib = (bytes, d = 1) => (bytes === null || bytes === undefined ? '–' : dec(bytes / MiB, d));
+export const ratio = (a, b) => (a && b ? `${dec(a / b, 2)}×` : '–');
+
+export function size(bytes) {
+  if (bytes === null || bytes === undefined) return '–';
+  if (bytes >= 1e9) return `${dec(bytes / 1e9, 2)} GB`;
+  if (bytes >= 1e6) return `${dec(bytes / 1e6, 1)} MB`;
+  return `${dec(bytes / 1e3, 1)} kB`;
+}
+
+/**
+ * Render rows as an aligned table. columns: [{ title, align: 'left'|'right' }]; rows: string[][].
+ */
+export function table(columns, rows, indent = '  ') {
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) =>
+    indent +
+    cells
+      .map((cell, i) => {
+        const s = String(cell ?? '');
+        return columns[i].align === 'right' ? s.padStart(widths[i]) : s.padEnd(widths[i]);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.title)), indent + widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function machineInfo() {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1].trim();
+  } catch {
+    /* not Linux */
+  }
+  return {
+    cpu,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    ramBytes: os.totalmem(),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
