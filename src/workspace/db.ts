@@ -1,0 +1,138 @@
+// The IndexedDB schema of Driftline (Dexie), with versioned migrations. Binary snapshots live in their own store so
+// listing workspaces never loads them.
+import Dexie, { type Table } from 'dexie';
+import type { AnalysisSettings } from '../detections/runner';
+import type { EventColumnMapping } from '../ingest/csv-events';
+import type { TriageStatus } from '../report/findings-export';
+
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The snapshot that is the workspace's current state; null until its first import is saved. */
+  snapshotId: string | null;
+  /** Stored bytes of the current snapshot. */
+  storedBytes: number;
+  events: number;
+  files: number;
+}
+
+export interface SnapshotTable {
+  name: string;
+  rows: number;
+  /** Blob ids in order; each holds one gzipped Arrow IPC stream. */
+  blobIds: string[];
+}
+
+export interface SnapshotRecord {
+  id: string;
+  workspaceId: string;
+  createdAt: string;
+  tables: SnapshotTable[];
+  bytes: number;
+}
+
+export interface BlobRecord {
+  id: string;
+  workspaceId: string;
+  snapshotId: string;
+  bytes: Uint8Array;
+}
+
+export interface TriageNote {
+  at: string;
+  by: string;
+  text: string;
+}
+
+export interface TriageHistoryEntry {
+  at: string;
+  by: string;
+  status: TriageStatus;
+}
+
+export interface TriageRecord {
+  workspaceId: string;
+  findingUid: string;
+  status: TriageStatus;
+  notes: TriageNote[];
+  history: TriageHistoryEntry[];
+  updatedAt: string;
+}
+
+export interface MappingRecord {
+  signature: string;
+  mapping: EventColumnMapping;
+  updatedAt: string;
+}
+
+export interface SettingsRecord {
+  workspaceId: string;
+  settings: AnalysisSettings;
+  updatedAt: string;
+}
+
+export interface SavedQueryRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  sql: string;
+  updatedAt: string;
+}
+
+export interface MetaRecord {
+  key: string;
+  value: string;
+}
+
+export class DriftlineDB extends Dexie {
+  workspaces!: Table<WorkspaceRecord, string>;
+  snapshots!: Table<SnapshotRecord, string>;
+  blobs!: Table<BlobRecord, string>;
+  triage!: Table<TriageRecord, [string, string]>;
+  mappings!: Table<MappingRecord, string>;
+  settings!: Table<SettingsRecord, string>;
+  queries!: Table<SavedQueryRecord, string>;
+  meta!: Table<MetaRecord, string>;
+
+  constructor(name = 'driftline') {
+    super(name);
+    // v1: the first release: one triage note per finding.
+    this.version(1).stores({
+      workspaces: 'id, name, updatedAt',
+      snapshots: 'id, workspaceId',
+      blobs: 'id, workspaceId, snapshotId',
+      triage: '[workspaceId+findingUid], workspaceId',
+      mappings: 'signature',
+      settings: 'workspaceId',
+      queries: 'id, workspaceId',
+      meta: 'key',
+    });
+    // v2: triage keeps every note and a who/when history of status changes.
+    this.version(2)
+      .stores({ triage: '[workspaceId+findingUid], workspaceId, updatedAt' })
+      .upgrade(async (tx) => {
+        await tx
+          .table('triage')
+          .toCollection()
+          .modify((record: Record<string, unknown>) => {
+            const at = typeof record.updatedAt === 'string' ? record.updatedAt : new Date(0).toISOString();
+            const note = typeof record.note === 'string' && record.note.trim() ? record.note : null;
+            record.notes = note ? [{ at, by: 'unknown', text: note }] : [];
+            record.history = [{ at, by: 'unknown', status: record.status }];
+            delete record.note;
+          });
+      });
+  }
+}
+
+/** Storage errors in plain words: a full disk must never read as a crash. */
+export function describeStorageError(error: unknown): string {
+  const name = (error as { name?: string })?.name ?? '';
+  const inner = (error as { inner?: { name?: string } })?.inner?.name ?? '';
+  if (name === 'QuotaExceededError' || inner === 'QuotaExceededError') {
+    return 'The browser has no room left to save this workspace. Nothing was half-written: the last saved state is intact. Free disk space, delete an old workspace, or export this one to a file.';
+  }
+  return `The workspace could not be saved: ${(error as Error)?.message ?? String(error)}. The last saved state is intact.`;
+}
