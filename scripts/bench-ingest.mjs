@@ -6,15 +6,17 @@
 //   npm run bench:ingest                               # 1,000,000 events per dataset, 3 runs, medians
 //   npm run bench:ingest -- --events 50000 --runs 1    # smoke run, well under a minute
 //   node scripts/bench-ingest.mjs [--events N] [--runs R] [--seed S] [--no-build] [--skip-browser] [--skip-native]
-//                                 [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M]
+//                                 [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S]
 //
 // Steps: build the app (unless --no-build) and serve dist/ on a free port; generate (or reuse from bench-results/data/)
 // events-<N>.csv and cloudtrail-<N>/*.json.gz; import each dataset into a fresh tab of Debian's Chromium (headless, the
 // browser tests' flags) and read the app's `driftline:import` User Timing entry; run the native loads, each in a fresh
 // process; print the table and write bench-results/bench-ingest-<ISO time>.json and bench-results/latest-ingest.json.
 // Needs Chromium at /usr/lib/chromium/chromium (or CHROMIUM_PATH); without it, --skip-browser still gives native figures.
+// On a shared machine: before each run it waits (up to --quiet-wait seconds, default 30) for other processes to go quiet,
+// and it reports the share of the machine other processes used during each run ("other CPU"), so noisy figures show.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { cloudTrailPlan, CHECK_SQL, csvPlan, loadAppModules, readAppSqlFiles } from './bench/app-sql.mjs';
 import { browserImport, launchChromium } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData, RECORDS_PER_FILE } from './bench/generate.mjs';
-import { dec, int, machineInfo, median, medianOf, mib, MiB, ratio, size, table } from './bench/report.mjs';
+import { busySeconds, cpuJiffies, dec, int, machineInfo, medianOf, mib, MiB, ratio, size, table, waitForQuiet } from './bench/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench-results');
@@ -57,6 +59,7 @@ function options() {
         datasets: { type: 'string', default: 'csv,cloudtrail' },
         threads: { type: 'string', default: '1,2' },
         'timeout-min': { type: 'string' },
+        'quiet-wait': { type: 'string', default: '30' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -64,7 +67,7 @@ function options() {
     fail(`${error.message}\nUsage: node scripts/bench-ingest.mjs [--events N] [--runs R] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2]`);
   }
   if (parsed.help) {
-    console.log('Usage: npm run bench:ingest -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M]');
+    console.log('Usage: npm run bench:ingest -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S (30)]');
     process.exit(0);
   }
   const datasets = parsed.datasets.split(',').map((s) => s.trim()).filter(Boolean);
@@ -81,6 +84,7 @@ function options() {
     datasets,
     threads: threads.includes(1) ? threads : [1, ...threads],
     // A generous ceiling per import: 2 minutes, or 20 minutes per million events.
+    quietWaitMs: Math.max(0, Number(parsed['quiet-wait']) || 0) * 1000,
     timeoutMs: parsed['timeout-min'] ? Number(parsed['timeout-min']) * 60_000 : Math.max(120_000, (events / 1e6) * 20 * 60_000),
   };
 }
@@ -100,11 +104,12 @@ function build() {
   console.log(`done in ${seconds(performance.now() - t)}.`);
 }
 
-/** Run one native job in a fresh Node process; resolves with its JSON result. */
-function nativeRun(job, tmpDir) {
+/** Run one native job in a fresh Node process; resolves with its JSON result plus the share of CPU others used meanwhile. */
+async function nativeRun(job, tmpDir) {
   const file = path.join(tmpDir, `job-${process.hrtime.bigint()}.json`);
   writeFileSync(file, JSON.stringify(job));
-  return new Promise((resolve, reject) => {
+  const before = { machine: cpuJiffies(), node: process.cpuUsage(), t: performance.now() };
+  const result = await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'scripts/bench/native-run.mjs'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -123,7 +128,23 @@ function nativeRun(job, tmpDir) {
       }
     });
   });
+  const busy = busySeconds(before.machine, cpuJiffies());
+  const nodeCpu = Object.values(process.cpuUsage(before.node)).reduce((a, b) => a + b, 0) / 1e6;
+  const wall = (performance.now() - before.t) / 1000;
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  result.otherCpuShare = busy === null ? null : Math.max(0, busy - result.cpuSeconds - nodeCpu) / (wall * cores);
+  return result;
 }
+
+/** Before a run: wait for the machine to go quiet (bounded), and say so when it did not. */
+async function settle(opt, label, warnings) {
+  if (!opt.quietWaitMs) return null;
+  const share = await waitForQuiet(opt.quietWaitMs);
+  if (share !== null && share >= 0.2) warnings.push(`${label}: the machine was still ${Math.round(share * 100)}% busy with other processes when the run started`);
+  return share;
+}
+
+const pct = (x) => (x === null || x === undefined ? '–' : `${Math.round(x * 100)}%`);
 
 async function main() {
   const opt = options();
@@ -131,6 +152,7 @@ async function main() {
   const machine = machineInfo();
   log(`Driftline ingest benchmark: ${int(opt.events)} events per dataset, ${opt.runs} run${opt.runs === 1 ? '' : 's'} each, seed ${opt.seed}`);
   log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${dec(machine.ramBytes / 1024 ** 3, 1)} GiB RAM, Node ${machine.node}`);
+  machine.loadAverageAtStart = os.loadavg();
 
   // 1. Build + serve.
   if (opt.browser) {
@@ -178,10 +200,14 @@ async function main() {
     warnings,
   };
 
-  // 4. Chromium.
+  // 4. Chromium. The tab is served from a private copy of dist/, so a build started meanwhile by someone else (npm test
+  // rebuilds dist/) cannot pull files from under a run.
   if (opt.browser) {
     const { startServer } = await import('./serve.mjs');
-    const server = await startServer({ root: path.join(ROOT, 'dist'), port: 0, quiet: true });
+    const snapshot = mkdtempSync(path.join(os.tmpdir(), 'driftline-bench-dist-'));
+    cpSync(path.join(ROOT, 'dist'), snapshot, { recursive: true });
+    process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
+    const server = await startServer({ root: snapshot, port: 0, quiet: true });
     let launched;
     try {
       launched = await launchChromium(ROOT);
@@ -198,21 +224,23 @@ async function main() {
         const ds = datasets[name];
         const runs = [];
         for (let i = 0; i < opt.runs; i++) {
+          await settle(opt, `chromium ${name} run ${i + 1}`, warnings);
           process.stdout.write(`  chromium ${name} run ${i + 1}/${opt.runs}… `);
           const r = await browserImport({ browser, url: server.url, files: ds.files, expectEvents: ds.events, timeoutMs: opt.timeoutMs });
           const d = r.detail;
           console.log(
-            `${int(d.totalMs)} ms (read ${int(d.readMs)}, commit ${int(d.commitMs)}, resolve ${int(d.resolveMs)}), ${int(d.events)} events, DuckDB ${mib(d.duckdbBytes)} MiB, renderer peak ${mib(r.rendererPeakBytes, 0)} MiB`,
+            `${int(d.totalMs)} ms (read ${int(d.readMs)}, commit ${int(d.commitMs)}, resolve ${int(d.resolveMs)}), ${int(d.events)} events, DuckDB ${mib(d.duckdbBytes)} MiB, renderer peak ${mib(r.rendererPeakBytes, 0)} MiB, other CPU ${pct(r.otherCpuShare)}`,
           );
+          if (r.otherCpuShare > 0.1) warnings.push(`chromium ${name} run ${i + 1}: other processes used ${pct(r.otherCpuShare)} of the machine during the run`);
           for (const p of r.problems) warnings.push(`chromium ${name} run ${i + 1}: ${p}`);
           if (r.outside.length) warnings.push(`chromium ${name} run ${i + 1}: requests outside the app's origin: ${r.outside.slice(0, 5).join(', ')}`);
           for (const e of r.pageErrors) warnings.push(`chromium ${name} run ${i + 1}: page error: ${e}`);
           runs.push({
-            ...d, wallMs: r.wallMs, jsHeapUsedBytes: r.jsHeapUsedBytes, jsHeapTotalBytes: r.jsHeapTotalBytes,
+            ...d, wallMs: r.wallMs, otherCpuShare: r.otherCpuShare, chromiumCpuSeconds: r.chromiumCpuSeconds, jsHeapUsedBytes: r.jsHeapUsedBytes, jsHeapTotalBytes: r.jsHeapTotalBytes,
             rendererPeakBytes: r.rendererPeakBytes, rendererRssBytes: r.rendererRssBytes, engine: r.engineText, notice: r.noticeText,
           });
         }
-        const m = medianOf(runs, ['readMs', 'commitMs', 'resolveMs', 'totalMs', 'wallMs', 'events', 'duckdbBytes', 'jsHeapUsedBytes', 'rendererPeakBytes', 'rendererRssBytes']);
+        const m = medianOf(runs, ['readMs', 'commitMs', 'resolveMs', 'totalMs', 'wallMs', 'events', 'duckdbBytes', 'jsHeapUsedBytes', 'rendererPeakBytes', 'rendererRssBytes', 'otherCpuShare']);
         m.eventsPerSec = m.totalMs ? (m.events / m.totalMs) * 1000 : null;
         result.chromium.datasets[name] = { runs, median: m };
       }
@@ -241,14 +269,17 @@ async function main() {
         for (const threads of opt.threads) {
           const runs = [];
           for (let i = 0; i < opt.runs; i++) {
+            const label = `native ${v.dataset} ${v.variant} ${threads}t run ${i + 1}`;
+            await settle(opt, label, warnings);
             process.stdout.write(`  native ${v.dataset} ${v.variant} ${threads}t run ${i + 1}/${opt.runs}… `);
             const r = await nativeRun({ threads, statements: v.statements, check: CHECK_SQL }, tmpDir);
-            console.log(`${int(r.totalMs)} ms (${Object.entries(r.phases).map(([k, ms]) => `${k} ${int(ms)}`).join(', ')}), ${int(Number(r.check.events))} events`);
+            console.log(`${int(r.totalMs)} ms (${Object.entries(r.phases).map(([k, ms]) => `${k} ${int(ms)}`).join(', ')}), ${int(Number(r.check.events))} events, other CPU ${pct(r.otherCpuShare)}`);
+            if (r.otherCpuShare > 0.1) warnings.push(`${label}: other processes used ${pct(r.otherCpuShare)} of the machine during the run`);
             if (Number(r.check.events) !== datasets[v.dataset].events) warnings.push(`native ${v.dataset} ${v.variant} ${threads}t: ${r.check.events} events loaded, ${datasets[v.dataset].events} expected`);
             result.native.version = r.version;
-            runs.push({ totalMs: r.totalMs, loadMs: r.phases.load ?? r.phases.stage ?? null, commitMs: r.phases.commit ?? null, resolveMs: r.phases.resolve ?? null, duckdbBytes: r.duckdbBytes, maxRssBytes: r.maxRssBytes, events: Number(r.check.events), check: r.check });
+            runs.push({ totalMs: r.totalMs, loadMs: r.phases.load ?? r.phases.stage ?? null, commitMs: r.phases.commit ?? null, resolveMs: r.phases.resolve ?? null, duckdbBytes: r.duckdbBytes, maxRssBytes: r.maxRssBytes, cpuSeconds: r.cpuSeconds, otherCpuShare: r.otherCpuShare, events: Number(r.check.events), check: r.check });
           }
-          const m = medianOf(runs, ['totalMs', 'loadMs', 'commitMs', 'resolveMs', 'duckdbBytes', 'maxRssBytes', 'events']);
+          const m = medianOf(runs, ['totalMs', 'loadMs', 'commitMs', 'resolveMs', 'duckdbBytes', 'maxRssBytes', 'events', 'otherCpuShare']);
           m.eventsPerSec = m.totalMs ? (m.events / m.totalMs) * 1000 : null;
           result.native.variants.push({ dataset: v.dataset, variant: v.variant, threads, runs, median: m, check: runs[0].check });
         }
@@ -293,9 +324,11 @@ async function main() {
     'DuckDB MiB = sum(memory_usage_bytes) of duckdb_memory() right after the import (the app\'s duckdbBytes; natively the same query). JS heap = CDP Performance.getMetrics JSHeapUsedSize of the page (main thread only). Renderer peak = VmHWM of the tab\'s renderer process from /proc (workers and wasm heap included).',
     'Native "direct" = schema.sql, then INSERT INTO events SELECT <the app\'s mappedEventsSelect, rendered from src/ingest/csv-events.ts with the mapping and time format the app\'s classifier picks> WHERE event_time IS NOT NULL, then resolve.sql. Native "app path" = every statement the app\'s ImportTransaction issues for the file (staging, dedup commit, resolution), recorded and replayed: same SQL, only the engine differs. Its load column is the staging part.',
     'Native CloudTrail "direct" = read_json over the .json.gz files with an explicit record schema, unnest(Records), the field mapping of src/ingest/formats/cloudtrail.ts written as SQL, then resolve.sql (the JSON is parsed by DuckDB natively; in the tab it is parsed by the app\'s JS worker).',
+    '"other CPU" = share of the whole machine (all cores) that processes other than this benchmark used during the runs (median): /proc/stat busy time minus Chromium\'s (CDP SystemInfo.getProcessInfo cpuTime) or the native child\'s, and this script\'s own. Above ~10% the figures are inflated by someone else\'s work.',
     'Ratios are Chromium median total ÷ native median total. Each native run is a fresh process with a fresh in-memory DuckDB; each Chromium run a fresh browser context (new tab, engine and workers).',
   );
 
+  if (opt.events < 500_000) notes.push('At this size the MiB-per-million figure is dominated by fixed per-table and per-column overhead: judge the memory goal at 1M events.');
   printReport(result, datasets, opt);
   mkdirSync(RESULTS, { recursive: true });
   const stamp = startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replaceAll(':', '-');
@@ -334,10 +367,11 @@ function printReport(result, datasets, opt) {
           { title: 'dataset' }, { title: 'events', align: 'right' }, { title: 'total ms', align: 'right' }, { title: 'read/parse/stage', align: 'right' },
           { title: 'commit', align: 'right' }, { title: 'resolve', align: 'right' }, { title: 'events/s', align: 'right' }, { title: 'DuckDB MiB', align: 'right' },
           { title: 'MiB/M events', align: 'right' }, { title: 'JS heap MiB', align: 'right' }, { title: 'renderer peak MiB', align: 'right' },
+          { title: 'other CPU', align: 'right' },
         ],
         opt.datasets.map((d) => {
           const c = result.chromium.datasets[d]?.median;
-          return [d, int(c?.events), int(c?.totalMs), int(c?.readMs), int(c?.commitMs), int(c?.resolveMs), int(c?.eventsPerSec), mib(c?.duckdbBytes), dec(c?.mibPerMillionEvents, 1), mib(c?.jsHeapUsedBytes), mib(c?.rendererPeakBytes, 0)];
+          return [d, int(c?.events), int(c?.totalMs), int(c?.readMs), int(c?.commitMs), int(c?.resolveMs), int(c?.eventsPerSec), mib(c?.duckdbBytes), dec(c?.mibPerMillionEvents, 1), mib(c?.jsHeapUsedBytes), mib(c?.rendererPeakBytes, 0), pct(c?.otherCpuShare)];
         }),
       ),
     );
@@ -350,12 +384,12 @@ function printReport(result, datasets, opt) {
         [
           { title: 'dataset' }, { title: 'variant' }, { title: 'threads', align: 'right' }, { title: 'total ms', align: 'right' }, { title: 'load/stage', align: 'right' },
           { title: 'commit', align: 'right' }, { title: 'resolve', align: 'right' }, { title: 'events/s', align: 'right' }, { title: 'DuckDB MiB', align: 'right' },
-          { title: 'Chromium ÷ native', align: 'right' },
+          { title: 'Chromium ÷ native', align: 'right' }, { title: 'other CPU', align: 'right' },
         ],
         result.native.variants.map((v) => {
           const c = result.chromium?.datasets[v.dataset]?.median;
           const n = v.median;
-          return [v.dataset, v.variant, String(v.threads), int(n.totalMs), int(n.loadMs), int(n.commitMs), int(n.resolveMs), int(n.eventsPerSec), mib(n.duckdbBytes), ratio(c?.totalMs, n.totalMs)];
+          return [v.dataset, v.variant, String(v.threads), int(n.totalMs), int(n.loadMs), int(n.commitMs), int(n.resolveMs), int(n.eventsPerSec), mib(n.duckdbBytes), ratio(c?.totalMs, n.totalMs), pct(n.otherCpuShare)];
         }),
       ),
     );

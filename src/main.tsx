@@ -3,7 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserEngine } from './engine/browser-engine';
 import { createWorkerReader } from './ingest/worker-reader';
-import { bindEngineStatus, startEngine, type AppServices } from './state/actions';
+import { bindEngineStatus, type AppServices } from './state/actions';
+import { browserLocks, openWorkspace } from './state/workspace-actions';
+import { DriftlineDB } from './workspace/db';
+import { Workspaces } from './workspace/service';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
 import { ServicesProvider } from './ui/context';
@@ -22,8 +25,15 @@ const services: AppServices = {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   },
 };
+services.workspaces = typeof indexedDB === 'undefined' ? null : new Workspaces(new DriftlineDB());
+services.locks = browserLocks();
 bindEngineStatus(services);
-void startEngine(services);
+// Start the engine at once and bring back the last workspace (its tables from the snapshot, its triage, its findings).
+void services.engine.start().then(
+  (info) => services.store.setState((state) => ({ engine: { ...state.engine, info } })),
+  () => undefined,
+);
+void openWorkspace(services);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -9,7 +9,9 @@
 //                   resident memory of the tab, workers and wasm heap included. measureUserAgentSpecificMemory would need
 //                   cross-origin isolation (COOP/COEP), which the app does not send.
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { busySeconds, cpuJiffies } from './report.mjs';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/lib/chromium/chromium';
 
@@ -72,6 +74,16 @@ function procStatus(pid) {
   }
 }
 
+/** CPU-seconds used so far by every Chromium process (CDP SystemInfo.getProcessInfo cpuTime). */
+async function chromiumCpuSeconds(browserSession) {
+  try {
+    const { processInfo } = await browserSession.send('SystemInfo.getProcessInfo');
+    return processInfo.reduce((sum, p) => sum + (p.cpuTime ?? 0), 0);
+  } catch {
+    return null;
+  }
+}
+
 async function rendererMemory(browserSession) {
   try {
     const { processInfo } = await browserSession.send('SystemInfo.getProcessInfo');
@@ -115,6 +127,7 @@ export async function browserImport({ browser, url, files, expectEvents, timeout
     const engineText = ((await status.textContent()) ?? '').trim();
 
     const input = page.getByLabel('Add evidence files');
+    const cpuBefore = { machine: cpuJiffies(), chromium: await chromiumCpuSeconds(browserSession), node: process.cpuUsage() };
     const started = performance.now();
     await input.setInputFiles(files);
     const outcome = await page.waitForFunction(
@@ -129,6 +142,12 @@ export async function browserImport({ browser, url, files, expectEvents, timeout
       { polling: 250, timeout: timeoutMs },
     );
     const wallMs = performance.now() - started;
+    // CPU the rest of the machine used meanwhile: all busy time minus Chromium's and this Node process's own.
+    const machineBusy = busySeconds(cpuBefore.machine, cpuJiffies());
+    const chromiumCpu = cpuBefore.chromium === null ? null : (await chromiumCpuSeconds(browserSession)) - cpuBefore.chromium;
+    const nodeCpu = Object.values(process.cpuUsage(cpuBefore.node)).reduce((a, b) => a + b, 0) / 1e6;
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    const otherCpuShare = machineBusy === null || chromiumCpu === null ? null : Math.max(0, machineBusy - chromiumCpu - nodeCpu) / ((wallMs / 1000) * cores);
     const result = await outcome.jsonValue();
     if (!result.ok) throw new Error(`The app did not import the files: ${result.message.replace(/×$/, '').trim()}`);
     const detail = await page.evaluate(() => performance.getEntriesByName('driftline:import').at(-1).detail);
@@ -148,6 +167,8 @@ export async function browserImport({ browser, url, files, expectEvents, timeout
     return {
       detail,
       wallMs,
+      chromiumCpuSeconds: chromiumCpu,
+      otherCpuShare,
       engineText,
       noticeText,
       problems,

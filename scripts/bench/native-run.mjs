@@ -36,6 +36,7 @@ process.stdout.write(
     check,
     duckdbBytes: Number(memory.used),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     version,
   })}\n`,
 );

@@ -62,3 +62,39 @@ export function machineInfo() {
     node: process.version,
   };
 }
+
+/** Busy and total jiffies of the whole machine (all cores), from /proc/stat; null off Linux. */
+export function cpuJiffies() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = fields[3] + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU-seconds the machine spent busy between two cpuJiffies() snapshots (USER_HZ = 100 on Linux). */
+export function busySeconds(a, b) {
+  return a && b ? (b.busy - a.busy) / 100 : null;
+}
+
+/**
+ * Wait (up to maxMs) until other processes leave the machine quiet: less than `threshold` of all cores busy over a
+ * 1-second window. Our own processes are idle between runs, so what is busy then is someone else. Returns the last share.
+ */
+export async function waitForQuiet(maxMs, threshold = 0.2) {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const until = Date.now() + maxMs;
+  let share = null;
+  do {
+    const a = cpuJiffies();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuJiffies();
+    if (!a || !b) return null;
+    share = busySeconds(a, b) / cores;
+    if (share < threshold) return share;
+  } while (Date.now() < until);
+  return share;
+}

@@ -9,6 +9,8 @@ import { CATALOGUE } from '../detections/catalog';
 import { runAnalysis } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
 import { findingsToCsv, findingsToOcsfJson } from '../report/findings-export';
+import type { Workspaces } from '../workspace/service';
+import { saveWorkspace, type WorkspaceLocks } from './workspace-actions';
 import { pushNotice, type AppState, type AppStore, type ImportResult, type Progress } from './store';
 
 export interface AppServices {
@@ -21,6 +23,10 @@ export interface AppServices {
   reader: EvidenceReader;
   /** Hands a file to the user (a download in the tab). */
   download: (name: string, blob: Blob) => void;
+  /** Where workspaces are kept (IndexedDB); null when the browser offers none. */
+  workspaces?: Workspaces | null;
+  /** Which tab owns a workspace. */
+  locks?: WorkspaceLocks | null;
 }
 
 export function bindEngineStatus({ store, engine }: AppServices): () => void {
@@ -69,6 +75,10 @@ export async function addEvidenceFiles(services: AppServices, files: readonly Fi
     pushNotice(store, 'error', 'An import is already running: wait for it or cancel it first.');
     return null;
   }
+  if (store.getState().workspace.readOnly) {
+    pushNotice(store, 'error', 'This workspace is open in another tab and read-only here: take it over to add evidence.');
+    return null;
+  }
   const controller = new AbortController();
   importAbort = controller;
   store.setState({ importing: { phase: 'reading', filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: 0, rows: 0, currentFile: null } });
@@ -113,7 +123,12 @@ export async function addEvidenceFiles(services: AppServices, files: readonly Fi
       if (file.status === 'needs-mapping') pushNotice(store, 'info', `${file.name}: columns need mapping (${file.message}).`);
     }
     await refreshEvidence(services);
-    if (report.status === 'committed') await analyse(services);
+    if (report.status === 'committed') {
+      // Saved before anything else, so a reload from here on finds this import in the workspace.
+      store.setState({ progress: { label: 'Saving workspace', done: 0, total: 1, unit: 'files' } });
+      await saveWorkspace(services);
+      await analyse(services);
+    }
   } catch (error) {
     pushNotice(store, 'error', `Import failed: ${(error as Error).message}`);
   } finally {
@@ -164,8 +179,8 @@ export async function exportFindings(services: AppServices, format: 'ocsf' | 'cs
   const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
   const file =
     format === 'ocsf'
-      ? { name: `driftline-findings-${stamp}.ocsf.json`, text: findingsToOcsfJson(rows), type: 'application/json' }
-      : { name: `driftline-findings-${stamp}.csv`, text: findingsToCsv(rows), type: 'text/csv' };
+      ? { name: `driftline-findings-${stamp}.ocsf.json`, text: findingsToOcsfJson(rows, services.store.getState().triage), type: 'application/json' }
+      : { name: `driftline-findings-${stamp}.csv`, text: findingsToCsv(rows, services.store.getState().triage), type: 'text/csv' };
   services.download(file.name, new Blob([file.text], { type: file.type }));
   return file;
 }
@@ -180,6 +195,7 @@ export async function applyMapping(
 ): Promise<void> {
   const { store } = services;
   store.setState((state) => ({ mappings: { ...state.mappings, [request.request.signature]: mapping } }));
+  await services.workspaces?.rememberMapping(request.request.signature, mapping).catch(() => undefined);
   if (!request.file) {
     pushNotice(store, 'error', `${request.name}: the file is no longer available; drop it again to import it with this mapping.`);
     return;

@@ -7,6 +7,8 @@ import type { AnalysisSettings, RunReport } from '../detections/runner';
 import { DEFAULT_SETTINGS } from '../detections/runner';
 import type { UiValue } from '../engine/values';
 import type { EventColumnMapping } from '../ingest/csv-events';
+import type { TriageState } from '../report/findings-export';
+import type { WorkspaceRecord } from '../workspace/db';
 import type { ImportProgress, ImportReport } from '../ingest/pipeline';
 
 export const VIEWS = ['evidence', 'findings', 'identities', 'inventory', 'sql', 'reports'] as const;
@@ -73,6 +75,18 @@ export interface AppState {
   };
   /** The highest-risk findings, for the queue (the table in DuckDB holds them all). */
   findings: Record<string, UiValue>[];
+  /** Triage state of findings the analyst touched, by finding uid. */
+  triage: Record<string, TriageState>;
+  workspace: {
+    current: WorkspaceRecord | null;
+    list: WorkspaceRecord[];
+    /** Another tab holds this workspace: nothing here may change it. */
+    readOnly: boolean;
+    saving: boolean;
+    storage: { usage: number; quota: number; persisted: boolean | null } | null;
+    /** False when this browser gives no IndexedDB (private mode…): work is not kept. */
+    available: boolean;
+  };
   sql: SqlConsoleState;
 }
 
@@ -93,6 +107,8 @@ export function initialState(): AppState {
     settings: DEFAULT_SETTINGS,
     analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 } },
     findings: [],
+    triage: {},
+    workspace: { current: null, list: [], readOnly: false, saving: false, storage: null, available: true },
     sql: { text: 'SELECT 42 AS answer', running: false, result: null, error: null, elapsedMs: null },
   };
 }

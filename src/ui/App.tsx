@@ -6,6 +6,7 @@ import { EngineStatus } from './components/EngineStatus';
 import { DropZone } from './components/DropZone';
 import { Notices } from './components/Notices';
 import { ProgressBar } from './components/ProgressBar';
+import { WorkspaceButton } from './components/WorkspacePanel';
 import { useAppState, useServices } from './context';
 import { EmptyView } from './views/EmptyView';
 import { EvidenceView } from './views/EvidenceView';
@@ -66,6 +67,7 @@ export function App() {
           </ul>
         </nav>
         <div className="actions">
+          <WorkspaceButton />
           <label htmlFor={inputId} className="button">
             Add evidence files
           </label>

@@ -4,14 +4,18 @@
 -- before as-of; baseline = everything before it, capped; maturity = active baseline days. Never the wall clock.
 
 -- One row: the global windows.
+-- With no events at all (an inventory-only workspace) the as-of is when the evidence was imported: a fixed fact of the
+-- workspace, so ages still read the same tomorrow.
 CREATE OR REPLACE TABLE dl_context AS
 WITH s AS (SELECT * FROM dl_settings),
-     ends AS (SELECT max(event_time) AS last_event, min(event_time) AS first_event FROM events)
-SELECT coalesce(s.as_of, ends.last_event, TIMESTAMP '1970-01-01') AS as_of,
-       coalesce(s.as_of, ends.last_event, TIMESTAMP '1970-01-01') - to_days(CAST(s.detection_days AS INTEGER)) AS detection_start,
-       coalesce(s.as_of, ends.last_event, TIMESTAMP '1970-01-01') - to_days(CAST(s.detection_days + s.baseline_days AS INTEGER)) AS baseline_start,
+     ends AS (SELECT max(event_time) AS last_event, min(event_time) AS first_event FROM events),
+     imported AS (SELECT max(imported_at) AS at FROM evidence_files),
+     a AS (SELECT coalesce(s.as_of, ends.last_event, imported.at, TIMESTAMP '1970-01-01') AS as_of FROM s, ends, imported)
+SELECT a.as_of,
+       a.as_of - to_days(CAST(s.detection_days AS INTEGER)) AS detection_start,
+       a.as_of - to_days(CAST(s.detection_days + s.baseline_days AS INTEGER)) AS baseline_start,
        s.detection_days, s.baseline_days, s.maturity_days, ends.first_event, ends.last_event
-  FROM s, ends;
+  FROM s, ends, a;
 
 -- Change windows resolved to identity keys: a window names an identity by key, name or alias, or '*' for every identity.
 CREATE OR REPLACE TABLE dl_changes_resolved AS

@@ -12,7 +12,7 @@ scored AS (
          CAST(date_diff('day', coalesce(i.last_rotated_at, i.created_at), c.as_of) AS INTEGER) AS credential_age_days,
          p.baseline_active_days, p.baseline_mature,
          CASE d.severity WHEN 'info' THEN 10 WHEN 'low' THEN 25 WHEN 'medium' THEN 50 WHEN 'high' THEN 70 ELSE 90 END AS sev_base,
-         CASE lower(i.criticality) WHEN 'low' THEN 0.8 WHEN 'medium' THEN 1.0 WHEN 'high' THEN 1.2 WHEN 'critical' THEN 1.4 ELSE 1.0 END AS crit_w,
+         CASE lower(trim(i.criticality)) WHEN 'low' THEN 0.8 WHEN 'medium' THEN 1.0 WHEN 'high' THEN 1.2 WHEN 'critical' THEN 1.4 ELSE 1.0 END AS crit_w,
          CASE WHEN d.uses_baseline AND NOT coalesce(p.baseline_mature, false) THEN 0.6 ELSE 1.0 END AS mat_w,
          least(greatest(coalesce(r.intensity, 0), 0), 1) AS intensity_c,
          c.as_of, c.detection_start, c.baseline_start, c.detection_days, c.baseline_days, c.maturity_days,

@@ -3,7 +3,9 @@
 import { useState } from 'react';
 import type { UiValue } from '../../engine/values';
 import { formatCount } from '../../lib/format';
+import { defaultTriage, type TriageStatus } from '../../report/findings-export';
 import { exportFindings } from '../../state/actions';
+import { setTriage } from '../../state/workspace-actions';
 import { setView } from '../../state/store';
 import { useAppState, useServices } from '../context';
 
@@ -49,10 +51,65 @@ export function ExportFindings() {
   );
 }
 
+const TRIAGE_LABELS: Record<TriageStatus, string> = {
+  new: 'New',
+  investigating: 'Investigating',
+  explained: 'Explained',
+  false_positive: 'False positive',
+  escalated: 'Escalated',
+};
+
+function Triage({ finding }: { finding: Finding }) {
+  const services = useServices();
+  const uid = text(finding.finding_uid);
+  const triage = useAppState((s) => s.triage[uid]);
+  const readOnly = useAppState((s) => s.workspace.readOnly);
+  const [note, setNote] = useState('');
+  const status = triage?.status ?? defaultTriage(finding);
+  return (
+    <div className="triage">
+      <label>
+        Triage status
+        <select value={status} disabled={readOnly} onChange={(e) => void setTriage(services, uid, { status: e.target.value as TriageStatus })}>
+          {Object.entries(TRIAGE_LABELS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Note
+        <textarea rows={2} value={note} disabled={readOnly} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      <button
+        type="button"
+        disabled={readOnly || !note.trim()}
+        onClick={() => {
+          void setTriage(services, uid, { note });
+          setNote('');
+        }}
+      >
+        Add note
+      </button>
+      {triage?.notes.length ? (
+        <ul aria-label="Notes">
+          {triage.notes.map((n, i) => (
+            <li key={i}>
+              {n.text} <span className="note">— {n.by}, {time(n.at)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
 function FindingDetail({ finding }: { finding: Finding }) {
   const services = useServices();
   return (
     <div className="finding-detail">
+      <Triage finding={finding} />
       <p>{text(finding.explanation)}</p>
       <dl>
         <dt>Risk score</dt>
@@ -110,6 +167,7 @@ function FindingDetail({ finding }: { finding: Finding }) {
 export function FindingsView() {
   const findings = useAppState((s) => s.findings);
   const analysis = useAppState((s) => s.analysis);
+  const triage = useAppState((s) => s.triage);
   const [selected, setSelected] = useState<string | null>(null);
   const { open, explained, excepted } = analysis.totals;
   return (
@@ -136,7 +194,7 @@ export function FindingsView() {
                 <th scope="col">Detection</th>
                 <th scope="col">Identity</th>
                 <th scope="col">About</th>
-                <th scope="col">Status</th>
+                <th scope="col">Triage</th>
                 <th scope="col">Last seen (UTC)</th>
               </tr>
             </thead>
@@ -155,7 +213,10 @@ export function FindingsView() {
                     </td>
                     <td>{text(finding.identity_name)}</td>
                     <td>{text(finding.subject)}</td>
-                    <td>{text(finding.status)}</td>
+                    <td>
+                      {TRIAGE_LABELS[triage[uid]?.status ?? defaultTriage(finding)]}
+                      {finding.status !== 'open' && <div className="note">{text(finding.status)}</div>}
+                    </td>
                     <td>{time(finding.last_seen)}</td>
                   </tr>,
                   expanded ? (

@@ -99,7 +99,7 @@ describe('workspace persistence', () => {
     const first = await saveSnapshot(db, engine, ws.id);
     await engine.exec("INSERT INTO evidence_files (file_id, name, kind, import_id, imported_at) VALUES ('f2', 'second.json', 'audit_log', 'i2', TIMESTAMP '2026-01-02')");
     const original = db.snapshots.add.bind(db.snapshots);
-    db.snapshots.add = (() => Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError'))) as typeof db.snapshots.add;
+    db.snapshots.add = (() => Promise.reject(new DOMException("The quota has been exceeded.", "QuotaExceededError"))) as unknown as typeof db.snapshots.add;
     const error = await saveSnapshot(db, engine, ws.id).catch((e: unknown) => e);
     db.snapshots.add = original;
     expect(describeStorageError(error)).toMatch(/no room left.*Nothing was half-written/);

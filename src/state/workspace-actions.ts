@@ -1,0 +1,221 @@
+// Workspace lifecycle in the app: open the last one on load, save after every committed import, switch (resetting the
+// engine so wasm memory is returned), guard against a second tab, keep triage.
+import type { TriageStatus } from '../report/findings-export';
+import { describeStorageError } from '../workspace/db';
+import type { Workspaces } from '../workspace/service';
+import { restoreSnapshot, saveSnapshot } from '../workspace/snapshot';
+import { exportWorkspace, importWorkspace } from '../workspace/transfer';
+import { analyse, refreshEvidence, type AppServices } from './actions';
+import { pushNotice } from './store';
+
+/** Web Locks: one tab owns a workspace; others read. Absent (tests, old browsers) = always the owner. */
+export interface WorkspaceLocks {
+  /** Try to own the workspace; resolves true when this tab holds it (until release). */
+  acquire(workspaceId: string, options: { steal: boolean }): Promise<boolean>;
+  release(): void;
+}
+
+export function browserLocks(): WorkspaceLocks | null {
+  if (typeof navigator === 'undefined' || !navigator.locks) return null;
+  let release: (() => void) | null = null;
+  return {
+    acquire(workspaceId, { steal }) {
+      this.release();
+      return new Promise<boolean>((resolve) => {
+        const name = `driftline:workspace:${workspaceId}`;
+        const hold = (lock: Lock | null) => {
+          if (!lock) {
+            resolve(false);
+            return undefined;
+          }
+          resolve(true);
+          return new Promise<void>((done) => (release = done));
+        };
+        // ifAvailable and steal cannot be combined; a steal always gets the lock.
+        void (steal ? navigator.locks.request(name, { steal: true }, hold) : navigator.locks.request(name, { ifAvailable: true }, hold)).catch(() => undefined);
+      });
+    },
+    release() {
+      release?.();
+      release = null;
+    },
+  };
+}
+
+function workspacesOf(services: AppServices): Workspaces | null {
+  return services.workspaces ?? null;
+}
+
+export async function refreshWorkspaceList(services: AppServices): Promise<void> {
+  const workspaces = workspacesOf(services);
+  if (!workspaces) return;
+  const list = await workspaces.list();
+  const storage = typeof navigator !== 'undefined' && navigator.storage?.estimate ? await navigator.storage.estimate().catch(() => null) : null;
+  const persisted = typeof navigator !== 'undefined' && navigator.storage?.persisted ? await navigator.storage.persisted().catch(() => null) : null;
+  services.store.setState((state) => ({
+    workspace: {
+      ...state.workspace,
+      list,
+      current: list.find((w) => w.id === state.workspace.current?.id) ?? state.workspace.current,
+      storage: storage ? { usage: storage.usage ?? 0, quota: storage.quota ?? 0, persisted } : state.workspace.storage,
+    },
+  }));
+}
+
+/**
+ * Open a workspace (default: the last one, else the newest, else a new one): rebuild its tables from the snapshot, load
+ * its settings, triage and mappings, analyse. Switching resets the engine first so the previous workspace's memory goes.
+ */
+export async function openWorkspace(services: AppServices, id?: string, options: { takeOver?: boolean } = {}): Promise<void> {
+  const { store, engine } = services;
+  const workspaces = workspacesOf(services);
+  if (!workspaces) {
+    store.setState((state) => ({ workspace: { ...state.workspace, available: false } }));
+    await engine.start();
+    await refreshEvidence(services);
+    return;
+  }
+  try {
+    let targetId = id ?? (await workspaces.lastOpened());
+    if (targetId && !(await workspaces.get(targetId))) targetId = null;
+    if (!targetId) targetId = (await workspaces.list())[0]?.id ?? (await workspaces.create('My first workspace')).id;
+    const record = (await workspaces.get(targetId))!;
+    const previous = store.getState().workspace.current;
+    const owned = services.locks ? await services.locks.acquire(record.id, { steal: options.takeOver ?? false }) : true;
+    store.setState((state) => ({
+      workspace: { ...state.workspace, current: record, readOnly: !owned },
+      findings: [],
+      triage: {},
+      evidence: [],
+      lastImport: null,
+      pendingMappings: [],
+      analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 } },
+    }));
+    if (previous && previous.id !== record.id) await engine.reset();
+    else await engine.start();
+    const [settings, triage, mappings] = await Promise.all([workspaces.settings(record.id), workspaces.triage(record.id), workspaces.mappings()]);
+    store.setState({ settings, triage, mappings });
+    await restoreSnapshot(workspaces.db, engine, record.id);
+    if (owned) await workspaces.markOpened(record.id);
+    else pushNotice(store, 'info', `"${record.name}" is open in another tab: it is read-only here until you take it over.`);
+    await refreshEvidence(services);
+    await refreshWorkspaceList(services);
+    if (store.getState().evidence.length > 0) await analyse(services);
+  } catch (error) {
+    pushNotice(store, 'error', `The workspace could not be opened: ${(error as Error).message}`);
+  }
+}
+
+/** Save the engine's tables as the current workspace's state (after a committed import). */
+export async function saveWorkspace(services: AppServices): Promise<boolean> {
+  const { store, engine } = services;
+  const workspaces = workspacesOf(services);
+  const current = store.getState().workspace.current;
+  if (!workspaces || !current || store.getState().workspace.readOnly) return false;
+  store.setState((state) => ({ workspace: { ...state.workspace, saving: true } }));
+  try {
+    await saveSnapshot(workspaces.db, engine, current.id);
+    await refreshWorkspaceList(services);
+    return true;
+  } catch (error) {
+    pushNotice(store, 'error', describeStorageError(error));
+    return false;
+  } finally {
+    store.setState((state) => ({ workspace: { ...state.workspace, saving: false } }));
+  }
+}
+
+export async function createWorkspace(services: AppServices, name: string): Promise<void> {
+  const workspaces = workspacesOf(services);
+  if (!workspaces) return;
+  const record = await workspaces.create(name);
+  await openWorkspace(services, record.id);
+}
+
+export async function renameWorkspace(services: AppServices, id: string, name: string): Promise<void> {
+  await workspacesOf(services)?.rename(id, name);
+  await refreshWorkspaceList(services);
+}
+
+export async function duplicateWorkspace(services: AppServices, id: string, name: string): Promise<void> {
+  try {
+    await workspacesOf(services)?.duplicate(id, name);
+  } catch (error) {
+    pushNotice(services.store, 'error', describeStorageError(error));
+  }
+  await refreshWorkspaceList(services);
+}
+
+export async function deleteWorkspace(services: AppServices, id: string): Promise<void> {
+  const workspaces = workspacesOf(services);
+  if (!workspaces) return;
+  const wasCurrent = services.store.getState().workspace.current?.id === id;
+  await workspaces.remove(id);
+  if (wasCurrent) {
+    services.store.setState((state) => ({ workspace: { ...state.workspace, current: null } }));
+    await services.engine.reset();
+    await openWorkspace(services);
+  } else await refreshWorkspaceList(services);
+}
+
+export async function requestPersistentStorage(services: AppServices): Promise<void> {
+  if (typeof navigator !== 'undefined' && navigator.storage?.persist) {
+    const granted = await navigator.storage.persist().catch(() => false);
+    pushNotice(services.store, 'info', granted ? 'The browser will keep this data unless you clear it.' : 'The browser did not grant persistent storage; it may evict data when space runs low.');
+  }
+  await refreshWorkspaceList(services);
+}
+
+/** Set a finding's triage status and/or add a note; kept with a who/when history. */
+export async function setTriage(services: AppServices, findingUid: string, change: { status?: TriageStatus; note?: string }): Promise<void> {
+  const { store } = services;
+  const workspaces = workspacesOf(services);
+  const current = store.getState().workspace.current;
+  if (store.getState().workspace.readOnly) {
+    pushNotice(store, 'error', 'This workspace is read-only in this tab (open in another tab).');
+    return;
+  }
+  if (!workspaces || !current) {
+    store.setState((state) => {
+      const prev = state.triage[findingUid] ?? { status: 'new' as TriageStatus, notes: [] };
+      const notes = change.note?.trim() ? [...prev.notes, { at: new Date().toISOString(), by: 'analyst', text: change.note.trim() }] : prev.notes;
+      return { triage: { ...state.triage, [findingUid]: { status: change.status ?? prev.status, notes } } };
+    });
+    return;
+  }
+  try {
+    const record = await workspaces.setTriage(current.id, findingUid, { ...change, by: 'analyst' });
+    store.setState((state) => ({ triage: { ...state.triage, [findingUid]: { status: record.status, notes: record.notes } } }));
+  } catch (error) {
+    pushNotice(store, 'error', describeStorageError(error));
+  }
+}
+
+/** Export the current workspace as one verified (optionally encrypted) file, offered as a download. */
+export async function exportWorkspaceFile(services: AppServices, passphrase?: string): Promise<void> {
+  const workspaces = workspacesOf(services);
+  const current = services.store.getState().workspace.current;
+  if (!workspaces || !current) return;
+  try {
+    const { name, bytes } = await exportWorkspace(workspaces.db, current.id, passphrase ? { passphrase } : {});
+    services.download(name, new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+    pushNotice(services.store, 'info', `Exported "${current.name}" as ${name}${passphrase ? ' (encrypted)' : ''}.`);
+  } catch (error) {
+    pushNotice(services.store, 'error', `Export failed: ${(error as Error).message}`);
+  }
+}
+
+/** Verify a workspace file and add it as a new workspace, then open it. Nothing is written if a check fails. */
+export async function importWorkspaceFile(services: AppServices, file: File, passphrase?: string): Promise<boolean> {
+  const workspaces = workspacesOf(services);
+  if (!workspaces) return false;
+  try {
+    const record = await importWorkspace(workspaces.db, new Uint8Array(await file.arrayBuffer()), passphrase ? { passphrase } : {});
+    pushNotice(services.store, 'info', `Imported ${file.name} as workspace "${record.name}".`);
+    await openWorkspace(services, record.id);
+    return true;
+  } catch (error) {
+    pushNotice(services.store, 'error', `${file.name} was not imported: ${(error as Error).message}`);
+    return false;
+  }
+}

@@ -1,0 +1,98 @@
+// A workspace as one file: its snapshot (gzipped Arrow IPC, as stored), triage, settings, mappings and saved queries,
+// packed with a SHA-256 manifest (archive.ts), optionally encrypted. Import verifies everything before writing anything.
+import type { AnalysisSettings } from '../detections/runner';
+import { ArchiveError, packWorkspace, unpackWorkspace, type ArchiveEntry } from './archive';
+import type { DriftlineDB, SavedQueryRecord, SnapshotTable, TriageRecord, WorkspaceRecord } from './db';
+import type { EventColumnMapping } from '../ingest/csv-events';
+import { PRODUCT_VERSION } from '../report/findings-export';
+
+interface SnapshotManifest {
+  tables: { name: string; rows: number; parts: string[] }[];
+}
+
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 1));
+const parse = <T>(entries: Map<string, Uint8Array>, path: string): T => {
+  const bytes = entries.get(path);
+  if (!bytes) throw new ArchiveError('missing-entry', `The workspace file has no ${path}.`, path);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch {
+    throw new ArchiveError('corrupt', `${path} in the workspace file is not valid JSON.`, path);
+  }
+};
+
+export async function exportWorkspace(db: DriftlineDB, workspaceId: string, options: { passphrase?: string } = {}): Promise<{ name: string; bytes: Uint8Array }> {
+  const workspace = await db.workspaces.get(workspaceId);
+  if (!workspace) throw new Error('That workspace no longer exists.');
+  const entries: ArchiveEntry[] = [];
+  const snapshot: SnapshotManifest = { tables: [] };
+  if (workspace.snapshotId) {
+    const record = await db.snapshots.get(workspace.snapshotId);
+    for (const table of record?.tables ?? []) {
+      const parts: string[] = [];
+      for (const [i, blobId] of table.blobIds.entries()) {
+        const blob = await db.blobs.get(blobId);
+        if (!blob) throw new Error(`Part of the saved state is missing (${table.name} part ${i + 1}).`);
+        const path = `tables/${table.name}/${String(i).padStart(4, '0')}.arrow.gz`;
+        entries.push({ path, bytes: blob.bytes });
+        parts.push(path);
+      }
+      snapshot.tables.push({ name: table.name, rows: table.rows, parts });
+    }
+  }
+  entries.push({ path: 'snapshot.json', bytes: json(snapshot) });
+  entries.push({ path: 'triage.json', bytes: json(await db.triage.where('workspaceId').equals(workspaceId).toArray()) });
+  entries.push({ path: 'settings.json', bytes: json((await db.settings.get(workspaceId))?.settings ?? null) });
+  entries.push({ path: 'mappings.json', bytes: json(await db.mappings.toArray()) });
+  entries.push({ path: 'queries.json', bytes: json(await db.queries.where('workspaceId').equals(workspaceId).toArray()) });
+  const bytes = await packWorkspace(entries, { workspace: { id: workspace.id, name: workspace.name }, appVersion: PRODUCT_VERSION }, options.passphrase ? { passphrase: options.passphrase } : {});
+  const safeName = workspace.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'workspace';
+  return { name: `${safeName}.driftline${options.passphrase ? '.enc' : ''}`, bytes };
+}
+
+/** Verify and import a workspace file as a new workspace (named after the original). Nothing is written if any check fails. */
+export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, options: { passphrase?: string } = {}): Promise<WorkspaceRecord> {
+  const { manifest, entries } = await unpackWorkspace(bytes, options.passphrase ? { passphrase: options.passphrase } : {});
+  const snapshot = parse<SnapshotManifest>(entries, 'snapshot.json');
+  const triage = parse<TriageRecord[]>(entries, 'triage.json');
+  const settings = parse<AnalysisSettings | null>(entries, 'settings.json');
+  const mappings = parse<{ signature: string; mapping: EventColumnMapping; updatedAt: string }[]>(entries, 'mappings.json');
+  const queries = parse<SavedQueryRecord[]>(entries, 'queries.json');
+  const now = new Date().toISOString();
+  const id = `w${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const snapshotId = `s${id}`;
+  const tables: SnapshotTable[] = [];
+  const blobs: { id: string; workspaceId: string; snapshotId: string; bytes: Uint8Array }[] = [];
+  let stored = 0;
+  for (const table of snapshot.tables ?? []) {
+    const blobIds: string[] = [];
+    for (const part of table.parts) {
+      const data = entries.get(part);
+      if (!data) throw new ArchiveError('missing-entry', `The workspace file has no ${part}.`, part);
+      const blobId = `b${id}-${blobs.length}`;
+      blobs.push({ id: blobId, workspaceId: id, snapshotId, bytes: data.slice() });
+      blobIds.push(blobId);
+      stored += data.byteLength;
+    }
+    tables.push({ name: table.name, rows: table.rows, blobIds });
+  }
+  const count = (name: string) => tables.find((t) => t.name === name)?.rows ?? 0;
+  const existing = new Set((await db.workspaces.toArray()).map((w) => w.name));
+  let name = manifest.workspace.name || 'Imported workspace';
+  if (existing.has(name)) name = `${name} (imported ${now.slice(0, 10)})`;
+  const record: WorkspaceRecord = {
+    id, name, createdAt: now, updatedAt: now, snapshotId: tables.length ? snapshotId : null, storedBytes: stored, events: count('events'), files: count('evidence_files'),
+  };
+  await db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.mappings, db.queries], async () => {
+    await db.workspaces.add(record);
+    if (tables.length) {
+      await db.blobs.bulkAdd(blobs);
+      await db.snapshots.add({ id: snapshotId, workspaceId: id, createdAt: now, tables, bytes: stored });
+    }
+    await db.triage.bulkPut(triage.map((t) => ({ ...t, workspaceId: id })));
+    if (settings) await db.settings.put({ workspaceId: id, settings, updatedAt: now });
+    await db.mappings.bulkPut(mappings);
+    await db.queries.bulkPut(queries.map((q) => ({ ...q, id: `${q.id}-${id}`, workspaceId: id })));
+  });
+  return record;
+}
