@@ -11,7 +11,7 @@ import type { TriageState } from '../report/findings-export';
 import type { WorkspaceRecord } from '../workspace/db';
 import type { ImportProgress, ImportReport } from '../ingest/pipeline';
 
-export const VIEWS = ['evidence', 'findings', 'identities', 'inventory', 'sql', 'reports'] as const;
+export const VIEWS = ['evidence', 'findings', 'identities', 'inventory', 'sql', 'reports', 'settings'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<ViewId, string> = {
@@ -21,6 +21,7 @@ export const VIEW_LABELS: Record<ViewId, string> = {
   inventory: 'Inventory',
   sql: 'SQL',
   reports: 'Reports',
+  settings: 'Settings',
 };
 
 export interface Progress {

@@ -219,3 +219,18 @@ export async function importWorkspaceFile(services: AppServices, file: File, pas
     return false;
   }
 }
+
+/** Save detection settings for this workspace and analyse again (nobody has to press a button to see findings). */
+export async function saveSettings(services: AppServices, settings: import('../detections/runner').AnalysisSettings): Promise<void> {
+  const { store } = services;
+  store.setState({ settings });
+  const current = store.getState().workspace.current;
+  if (services.workspaces && current && !store.getState().workspace.readOnly) {
+    try {
+      await services.workspaces.saveSettings(current.id, settings);
+    } catch (error) {
+      pushNotice(store, 'error', describeStorageError(error));
+    }
+  }
+  await analyse(services);
+}

@@ -11,6 +11,7 @@ import { useAppState, useServices } from './context';
 import { EmptyView } from './views/EmptyView';
 import { EvidenceView } from './views/EvidenceView';
 import { FindingsView } from './views/FindingsView';
+import { SettingsView } from './views/SettingsView';
 import { SqlView } from './views/SqlView';
 
 function CurrentView({ view }: { view: ViewId }) {
@@ -21,6 +22,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <SqlView />;
     case 'findings':
       return <FindingsView />;
+    case 'settings':
+      return <SettingsView />;
     default:
       return <EmptyView view={view} />;
   }

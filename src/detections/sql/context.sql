@@ -42,7 +42,17 @@ SELECT o.identity_key AS entity_key,
   FROM o, dl_context c;
 
 -- Events with what every detection needs derived once: entity, period, hour-of-week (Monday 00:00 UTC = 0), change window.
-CREATE OR REPLACE TABLE ev AS
+-- A view, not a table: each detection scans only the columns it uses, and 1M events are not held twice.
+-- Change windows are few: events are matched to them by a range join on the (small) set of windows, not per event.
+CREATE OR REPLACE TABLE dl_event_changes AS
+SELECT e.rowid AS event_rowid, min(ch.change_id) AS change_id
+  FROM events e
+  JOIN dl_changes_resolved ch
+    ON e.event_time >= ch.starts_at AND e.event_time <= ch.ends_at
+   AND (ch.identity_key = '*' OR ch.identity_key = e.identity_key)
+ GROUP BY e.rowid;
+
+CREATE OR REPLACE VIEW ev AS
 WITH c AS (SELECT * FROM dl_context)
 SELECT e.*,
        coalesce(e.identity_key, 'shadow:' || coalesce(e.actor, e.credential_id, '?')) AS entity_key,
@@ -55,16 +65,11 @@ SELECT e.*,
          WHEN e.event_time > coalesce(w.baseline_start, c.baseline_start) THEN 'baseline'
          ELSE 'before'
        END AS period,
-       cw.change_id
+       x.change_id
   FROM events e
   CROSS JOIN c
   LEFT JOIN dl_entity_windows w ON w.entity_key = coalesce(e.identity_key, 'shadow:' || coalesce(e.actor, e.credential_id, '?'))
-  -- A change window names an identity by key, name or alias, or '*' for all; the first matching window explains the event.
-  LEFT JOIN LATERAL (
-    SELECT min(ch.change_id) AS change_id FROM dl_changes_resolved ch
-     WHERE e.event_time BETWEEN ch.starts_at AND ch.ends_at
-       AND (ch.identity_key = '*' OR ch.identity_key = e.identity_key)
-  ) cw ON true;
+  LEFT JOIN dl_event_changes x ON x.event_rowid = e.rowid;
 
 -- Baseline profile per entity: active days in the baseline and whether that is enough (maturity).
 CREATE OR REPLACE TABLE dl_entity_profile AS

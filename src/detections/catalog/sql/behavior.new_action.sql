@@ -1,11 +1,9 @@
 -- behavior.new_action: an action the entity performed in the detection window that never appears in its baseline.
 -- One finding per (entity, new action). Entities with no baseline at all still get findings, marked immature.
-WITH base AS (
+WITH base AS MATERIALIZED (
   SELECT DISTINCT entity_key, action FROM ev WHERE period = 'baseline' AND action IS NOT NULL
 ),
-base_size AS (
-  SELECT entity_key, count(DISTINCT action) AS n_actions FROM ev WHERE period = 'baseline' AND action IS NOT NULL GROUP BY entity_key
-),
+base_size AS (SELECT entity_key, count(*) AS n_actions FROM base GROUP BY entity_key),
 det AS (
   SELECT entity_key, action, min(event_time) AS first_seen, max(event_time) AS last_seen, count(*) AS n,
          count(*) FILTER (WHERE change_id IS NULL) AS outside, min(change_id) AS change_id

@@ -2,50 +2,67 @@
 -- address itself), with the user-agent family as supporting evidence. Service names ('s3.amazonaws.com', 'AWS Internal') are
 -- not networks and are ignored. A new address inside a known /24 is only reported when known_network = 1.
 WITH
-src AS (
-  SELECT entity_key, period, source_ip, user_agent, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
+-- Baseline addresses: a plain DISTINCT over the baseline; every string test runs on the distinct values, not on every event.
+base_src AS MATERIALIZED (SELECT DISTINCT entity_key, source_ip FROM ev WHERE period = 'baseline' AND source_ip IS NOT NULL),
+det_src AS MATERIALIZED (
+  SELECT entity_key, source_ip, user_agent, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
          min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-    FROM ev WHERE period IN ('baseline', 'detection') AND source_ip IS NOT NULL
-   GROUP BY entity_key, period, source_ip, user_agent
+    FROM ev WHERE period = 'detection' AND source_ip IS NOT NULL
+   GROUP BY entity_key, source_ip, user_agent
 ),
-addr AS (
-  SELECT s.*,
-         CASE WHEN regexp_matches(trim(source_ip), '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$')
-              THEN 4
+-- Address family: 4 (dotted quad with valid octets), 6, or 0 for service names and anything else that is not an address.
+classified AS (
+  SELECT entity_key, source_ip, trim(source_ip) AS ip,
+         CASE WHEN regexp_matches(trim(source_ip), '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$') THEN 4
               WHEN regexp_matches(trim(source_ip), '^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}$') THEN 6
-              ELSE 0 END AS family,
-         -- User-agent family: the product token (any browser = 'browser') and the operating system when the string names one.
-         CASE WHEN user_agent IS NULL OR trim(user_agent) = '' THEN NULL
-              ELSE CASE WHEN user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(user_agent), '^([^/\s]+)', 1)) END
-                   || coalesce(' on ' || CASE WHEN regexp_matches(user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
-                                              WHEN regexp_matches(user_agent, '(?i)windows') THEN 'windows'
-                                              WHEN regexp_matches(user_agent, '(?i)android') THEN 'android'
-                                              WHEN regexp_matches(user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
-                                              WHEN regexp_matches(user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') END AS ua_family
-    FROM src s
+              ELSE 0 END AS family
+    FROM (SELECT entity_key, source_ip FROM base_src UNION SELECT entity_key, source_ip FROM det_src)
 ),
 net AS (
-  SELECT a.*, CASE WHEN family = 4 THEN regexp_extract(trim(source_ip), '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' ELSE trim(source_ip) END AS network
-    FROM addr a WHERE family > 0
+  SELECT *, CASE WHEN family = 4 THEN regexp_extract(ip, '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' ELSE ip END AS network
+    FROM classified WHERE family > 0
 ),
-base_ips AS (SELECT DISTINCT entity_key, trim(source_ip) AS ip FROM net WHERE period = 'baseline'),
-base_nets AS (SELECT entity_key, network, sum(n) AS n FROM net WHERE period = 'baseline' GROUP BY entity_key, network),
+base_ips AS (SELECT DISTINCT n.entity_key, n.ip, n.network FROM base_src b JOIN net n ON n.entity_key = b.entity_key AND n.source_ip = b.source_ip),
+base_nets AS (SELECT entity_key, network, count(*) AS n_ips FROM base_ips GROUP BY entity_key, network),
 base_summary AS (
   SELECT entity_key, count(*) AS n_nets,
-         string_agg(network, ', ' ORDER BY n DESC, network) FILTER (WHERE rk <= 5) || CASE WHEN count(*) > 5 THEN ', …' ELSE '' END AS nets
-    FROM (SELECT *, row_number() OVER (PARTITION BY entity_key ORDER BY n DESC, network) AS rk FROM base_nets)
+         string_agg(network, ', ' ORDER BY n_ips DESC, network) FILTER (WHERE rk <= 5) || CASE WHEN count(*) > 5 THEN ', …' ELSE '' END AS nets
+    FROM (SELECT *, row_number() OVER (PARTITION BY entity_key ORDER BY n_ips DESC, network) AS rk FROM base_nets)
    GROUP BY entity_key
 ),
-base_ua AS (SELECT DISTINCT entity_key, ua_family FROM addr WHERE period = 'baseline' AND ua_family IS NOT NULL),
+-- User-agent family: the product token (any browser = 'browser') and the operating system when the string names one.
+addr AS (
+  SELECT d.*, n.ip, n.family, n.network,
+         CASE WHEN d.user_agent IS NULL OR trim(d.user_agent) = '' THEN NULL
+              ELSE CASE WHEN d.user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(d.user_agent), '^([^/\s]+)', 1)) END
+                   || coalesce(' on ' || CASE WHEN regexp_matches(d.user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
+                                              WHEN regexp_matches(d.user_agent, '(?i)windows') THEN 'windows'
+                                              WHEN regexp_matches(d.user_agent, '(?i)android') THEN 'android'
+                                              WHEN regexp_matches(d.user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
+                                              WHEN regexp_matches(d.user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') END AS ua_family
+    FROM det_src d JOIN net n ON n.entity_key = d.entity_key AND n.source_ip = d.source_ip
+),
 -- Detection-window addresses never seen in the baseline; the finding's subject is the new /24, or the address itself.
 fresh AS (
   SELECT d.*, bn.network IS NOT NULL AS known_network,
-         CASE WHEN d.family = 4 AND bn.network IS NULL THEN d.network ELSE trim(d.source_ip) END AS subject
-    FROM net d
-    LEFT JOIN base_ips bi ON bi.entity_key = d.entity_key AND bi.ip = trim(d.source_ip)
+         CASE WHEN d.family = 4 AND bn.network IS NULL THEN d.network ELSE d.ip END AS subject
+    FROM addr d
+    LEFT JOIN base_ips bi ON bi.entity_key = d.entity_key AND bi.ip = d.ip
     LEFT JOIN base_nets bn ON bn.entity_key = d.entity_key AND bn.network = d.network
-   WHERE d.period = 'detection' AND bi.ip IS NULL
+   WHERE bi.ip IS NULL
      AND (bn.network IS NULL OR dl_param('behavior.new_source', 'known_network', d.entity_key, {{known_network}}) >= 1)
+),
+base_ua AS (
+  SELECT DISTINCT entity_key,
+         CASE WHEN user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(user_agent), '^([^/\s]+)', 1)) END
+           || coalesce(' on ' || CASE WHEN regexp_matches(user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
+                                      WHEN regexp_matches(user_agent, '(?i)windows') THEN 'windows'
+                                      WHEN regexp_matches(user_agent, '(?i)android') THEN 'android'
+                                      WHEN regexp_matches(user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
+                                      WHEN regexp_matches(user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') AS ua_family
+    FROM (SELECT DISTINCT entity_key, user_agent FROM ev
+           WHERE period = 'baseline' AND user_agent IS NOT NULL AND trim(user_agent) <> ''
+             AND entity_key IN (SELECT entity_key FROM fresh))
 ),
 ua AS (
   SELECT f.entity_key, f.subject,
@@ -56,7 +73,7 @@ ua AS (
 ),
 grouped AS (
   SELECT entity_key, subject, bool_or(known_network) AS known_network, any_value(family) AS family,
-         string_agg(DISTINCT trim(source_ip), ', ' ORDER BY trim(source_ip)) AS ips, count(DISTINCT trim(source_ip)) AS n_ips,
+         string_agg(DISTINCT ip, ', ' ORDER BY ip) AS ips, count(DISTINCT ip) AS n_ips,
          sum(n) AS n, sum(n_out) AS n_out, min(change_id) AS change_id, min(t0) AS t0, max(t1) AS t1
     FROM fresh GROUP BY entity_key, subject
 )

@@ -2,23 +2,26 @@
 -- in its baseline; one finding per (entity, resource), weighted up for sensitive data classes and for many new resources at once.
 -- People are not resources here (bare e-mail targets of Okta / Entra events), nor is the identity itself.
 WITH
--- One aggregation of ev; the string tests (blank, person, self) then run on the groups, not on every event.
-ra0 AS MATERIALIZED (
-  SELECT entity_key, period, resource, action, count(*) AS n,
+-- Baseline resources: a plain DISTINCT (no per-event string work); the detection window is small and aggregated in full.
+base AS MATERIALIZED (SELECT DISTINCT entity_key, resource FROM ev WHERE period = 'baseline' AND resource IS NOT NULL),
+base_size AS (
+  SELECT entity_key,
+         count(*) FILTER (WHERE trim(resource) <> '' AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$')
+                            AND lower(resource) <> lower(entity_key)) AS n_resources
+    FROM base GROUP BY entity_key
+),
+det AS (
+  SELECT entity_key, resource, coalesce(action, '(no action)') AS action, count(*) AS n,
          count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-    FROM ev GROUP BY entity_key, period, resource, action
+    FROM ev
+   WHERE period = 'detection' AND resource IS NOT NULL AND trim(resource) <> ''
+     AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$') AND lower(resource) <> lower(entity_key)
+   GROUP BY entity_key, resource, coalesce(action, '(no action)')
 ),
-ra AS MATERIALIZED (
-  SELECT entity_key, period, resource, coalesce(action, '(no action)') AS action, n, n_out, change_id, t0, t1 FROM ra0
-   WHERE period IN ('baseline', 'detection') AND resource IS NOT NULL AND trim(resource) <> '' AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$') AND lower(resource) <> lower(entity_key)
-),
-base AS (SELECT DISTINCT entity_key, resource FROM ra WHERE period = 'baseline'),
-base_size AS (SELECT entity_key, count(*) AS n_resources FROM base GROUP BY entity_key),
 fresh AS (
   SELECT d.entity_key, d.resource, sum(d.n) AS n, sum(d.n_out) AS n_out, min(d.change_id) AS change_id, min(d.t0) AS t0, max(d.t1) AS t1,
          string_agg(format('{:,} {}', d.n, d.action), ', ' ORDER BY d.n DESC, d.action) AS actions
-    FROM ra d LEFT JOIN base b ON b.entity_key = d.entity_key AND b.resource = d.resource
-   WHERE d.period = 'detection' AND b.resource IS NULL
+    FROM det d ANTI JOIN base b ON b.entity_key = d.entity_key AND b.resource = d.resource
    GROUP BY d.entity_key, d.resource
 ),
 -- Data classes from the classification file ('*' wildcard); a resource may match several patterns.

@@ -2,51 +2,54 @@
 -- kind (same day type, hour of day ± 1, silent hours of active days counted as 0): robust z, a multiple of p99 and a floor; a
 -- bursty entity must also beat the largest hour its baseline holds. Thresholds are decided on events outside change windows.
 WITH
--- One aggregation of ev: events per (entity, period, hour, action); everything below works on these counts.
-ha AS (
-  SELECT entity_key, period, hour_ts, action, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
-         min(event_time) AS t0, max(event_time) AS t1, min(change_id) AS change_id
-    FROM ev WHERE period IN ('baseline', 'detection')
-   GROUP BY entity_key, period, hour_ts, action
-),
-hourly AS (
-  SELECT entity_key, period, hour_ts, sum(n) AS n, sum(n_out) AS n_out, min(t0) AS t0, max(t1) AS t1, min(change_id) AS change_id
-    FROM ha GROUP BY entity_key, period, hour_ts
-),
 prof AS (
   SELECT p.entity_key, p.baseline_active_days, ds.schedule,
          dl_param('behavior.volume_spike', 'z', p.entity_key, {{z}}) AS z_min,
          dl_param('behavior.volume_spike', 'p99_multiple', p.entity_key, {{p99_multiple}}) AS p99_mult,
          dl_param('behavior.volume_spike', 'min_events', p.entity_key, {{min_events}}) AS min_events
     FROM dl_entity_profile p LEFT JOIN dl_declared_schedule ds ON ds.identity_key = p.entity_key
-   WHERE p.baseline_active_days > 0
+   WHERE p.baseline_active_days > 0 AND p.detection_events > 0
+),
+-- Detection-window hours and days (a small slice of ev); only those already above the floor are candidates.
+dh AS MATERIALIZED (
+  SELECT entity_key, hour_ts, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
+         min(event_time) AS t0, max(event_time) AS t1, min(change_id) AS change_id
+    FROM ev WHERE period = 'detection' GROUP BY entity_key, hour_ts
+),
+hcand AS (
+  SELECT x.*, hour(x.hour_ts) AS hod, isodow(x.hour_ts) >= 6 AS weekend
+    FROM dh x JOIN prof p ON p.entity_key = x.entity_key WHERE x.n >= p.min_events
+),
+dday AS (
+  SELECT x.entity_key, date_trunc('day', x.hour_ts) AS day_ts, sum(x.n) AS n, sum(x.n_out) AS n_out, min(x.t0) AS t0, max(x.t1) AS t1,
+         min(x.change_id) AS change_id
+    FROM dh x JOIN prof p ON p.entity_key = x.entity_key
+   GROUP BY x.entity_key, date_trunc('day', x.hour_ts)
+  HAVING sum(x.n) >= any_value(p.min_events)
+),
+-- Baseline hours, counted only for entities with a candidate hour or day: the one full pass over the baseline.
+hourly AS MATERIALIZED (
+  SELECT entity_key, hour_ts, count(*) AS n FROM ev
+   WHERE period = 'baseline' AND entity_key IN (SELECT entity_key FROM hcand UNION SELECT entity_key FROM dday)
+   GROUP BY entity_key, hour_ts
 ),
 -- Bursty: the entity's own active baseline hours hold outliers (robust z ≥ the threshold against their median); the largest one
 -- is the bar a detection-window hour must beat.
-bstat AS (
-  SELECT entity_key, median(n) AS med, mad(n) AS mad, max(n) AS max_hour
-    FROM hourly WHERE period = 'baseline' GROUP BY entity_key
-),
 burst AS (
   SELECT b.entity_key, b.max_hour,
          (b.max_hour - b.med) / greatest(1.4826 * b.mad, sqrt(greatest(b.med, 1))) >= p.z_min AND b.max_hour >= p.min_events AS bursty
-    FROM bstat b JOIN prof p ON p.entity_key = b.entity_key
-),
--- Candidate hours: only those already above the floor are compared, so the baseline is only sampled where needed.
-hcand AS (
-  SELECT x.entity_key, x.hour_ts, x.n, x.n_out, x.t0, x.t1, x.change_id, hour(x.hour_ts) AS hod, isodow(x.hour_ts) >= 6 AS weekend
-    FROM hourly x JOIN prof p ON p.entity_key = x.entity_key
-   WHERE x.period = 'detection' AND x.n >= p.min_events
+    FROM (SELECT entity_key, median(n) AS med, mad(n) AS mad, max(n) AS max_hour FROM hourly
+           WHERE entity_key IN (SELECT entity_key FROM hcand) GROUP BY entity_key) b
+    JOIN prof p ON p.entity_key = b.entity_key
 ),
 need AS (SELECT DISTINCT entity_key, hod, weekend FROM hcand),
-bdays AS (SELECT DISTINCT entity_key, date_trunc('day', hour_ts) AS day_ts FROM hourly WHERE period = 'baseline'),
+bdays AS (SELECT DISTINCT entity_key, date_trunc('day', hour_ts) AS day_ts FROM hourly WHERE entity_key IN (SELECT entity_key FROM need)),
 -- Baseline samples of the same kind: the hour of day ± 1 (jobs drift) on every active baseline day, 0 when silent.
-samples AS (
+samples AS MATERIALIZED (
   SELECT n.entity_key, n.hod, n.weekend, d.day_ts, (isodow(d.day_ts) >= 6) = n.weekend AS same_type, coalesce(x.n, 0) AS v
     FROM need n JOIN bdays d ON d.entity_key = n.entity_key
    CROSS JOIN (VALUES (-1), (0), (1)) o(off)
-    LEFT JOIN hourly x ON x.entity_key = n.entity_key AND x.period = 'baseline'
-                      AND x.hour_ts = d.day_ts + to_hours(CAST((n.hod + o.off + 24) % 24 AS BIGINT))
+    LEFT JOIN hourly x ON x.entity_key = n.entity_key AND x.hour_ts = d.day_ts + to_hours(CAST((n.hod + o.off + 24) % 24 AS BIGINT))
 ),
 -- Same day type when it has ≥ 3 active days, else every active day (a weekday-only entity seen on a Sunday).
 kinds AS (
@@ -62,7 +65,7 @@ stats0 AS (
 ),
 -- MAD = 0 (more than half the samples identical, e.g. all silent): 1.2533 × mean absolute deviation instead; never below the
 -- Poisson floor √max(median, 1), so one extra call in a silent or constant slot is not an infinite z.
-stats AS (
+stats AS MATERIALIZED (
   SELECT t.entity_key, t.hod, t.weekend, t.use_same, t.days, t.med, t.mad, t.p99, t.mx,
          greatest(CASE WHEN t.mad > 0 THEN 1.4826 * t.mad ELSE 1.2533 * avg(abs(s.v - t.med)) END, sqrt(greatest(t.med, 1))) AS scale
     FROM stats0 t JOIN samples s ON s.entity_key = t.entity_key AND s.hod = t.hod AND s.weekend = t.weekend AND (s.same_type OR NOT t.use_same)
@@ -79,13 +82,15 @@ hjudged AS (
     JOIN burst b ON b.entity_key = c.entity_key
     JOIN stats s ON s.entity_key = c.entity_key AND s.hod = c.hod AND s.weekend = c.weekend
 ),
-hspikes AS (SELECT *, n_out >= bar AS drift FROM hjudged WHERE n >= bar),
+hspikes AS MATERIALIZED (SELECT *, n_out >= bar AS drift FROM hjudged WHERE n >= bar),
 htop AS (
-  SELECT a.entity_key, a.hour_ts, string_agg(format('{:,} {}', a.n, coalesce(a.action, '(no action)')), ', ' ORDER BY a.n DESC, a.action) AS top
-    FROM (SELECT h.entity_key, h.hour_ts, h.action, h.n,
-                 row_number() OVER (PARTITION BY h.entity_key, h.hour_ts ORDER BY h.n DESC, h.action) AS rk
-            FROM ha h JOIN hspikes s ON s.entity_key = h.entity_key AND s.hour_ts = h.hour_ts AND h.period = 'detection') a
-   WHERE a.rk <= 3 GROUP BY a.entity_key, a.hour_ts
+  SELECT entity_key, hour_ts, string_agg(format('{:,} {}', n, action), ', ' ORDER BY n DESC, action) AS top
+    FROM (SELECT e.entity_key, e.hour_ts, coalesce(e.action, '(no action)') AS action, count(*) AS n,
+                 row_number() OVER (PARTITION BY e.entity_key, e.hour_ts ORDER BY count(*) DESC, coalesce(e.action, '(no action)')) AS rk
+            FROM ev e SEMI JOIN hspikes s ON s.entity_key = e.entity_key AND s.hour_ts = e.hour_ts
+           WHERE e.period = 'detection'
+           GROUP BY e.entity_key, e.hour_ts, coalesce(e.action, '(no action)'))
+   WHERE rk <= 3 GROUP BY entity_key, hour_ts
 ),
 hour_findings AS (
   SELECT s.entity_key,
@@ -113,29 +118,24 @@ hour_findings AS (
 ),
 -- Daily totals: a detection day against the baseline days of the same type, silent days between the entity's first baseline
 -- day and the end of its baseline counted as 0. Reported only for days no hourly spike covers (volume spread over the day).
-daily AS (
-  SELECT entity_key, period, date_trunc('day', hour_ts) AS day_ts, sum(n) AS n, sum(n_out) AS n_out, min(t0) AS t0, max(t1) AS t1,
-         min(change_id) AS change_id
-    FROM hourly GROUP BY entity_key, period, date_trunc('day', hour_ts)
-),
 dcand AS (
-  SELECT x.* FROM daily x JOIN prof p ON p.entity_key = x.entity_key
-   WHERE x.period = 'detection' AND x.n >= p.min_events
-     AND NOT EXISTS (SELECT 1 FROM hspikes h WHERE h.entity_key = x.entity_key AND date_trunc('day', h.hour_ts) = x.day_ts)
+  SELECT x.* FROM dday x
+   WHERE NOT EXISTS (SELECT 1 FROM hspikes h WHERE h.entity_key = x.entity_key AND date_trunc('day', h.hour_ts) = x.day_ts)
 ),
-dspan AS (
-  SELECT entity_key, min(day_ts) AS d0, max(day_ts) AS d1 FROM daily
-   WHERE period = 'baseline' AND entity_key IN (SELECT entity_key FROM dcand) GROUP BY entity_key
+daily AS MATERIALIZED (
+  SELECT entity_key, date_trunc('day', hour_ts) AS day_ts, sum(n) AS n FROM hourly
+   WHERE entity_key IN (SELECT entity_key FROM dcand) GROUP BY entity_key, date_trunc('day', hour_ts)
 ),
-dgrid AS (
+dspan AS (SELECT entity_key, min(day_ts) AS d0, max(day_ts) AS d1 FROM daily GROUP BY entity_key),
+dgrid AS MATERIALIZED (
   SELECT s.entity_key, g.day_ts, isodow(g.day_ts) >= 6 AS weekend, coalesce(d.n, 0) AS v
     FROM dspan s CROSS JOIN LATERAL (SELECT unnest(generate_series(s.d0, s.d1, INTERVAL 1 DAY)) AS day_ts) g
-    LEFT JOIN daily d ON d.entity_key = s.entity_key AND d.period = 'baseline' AND d.day_ts = g.day_ts
+    LEFT JOIN daily d ON d.entity_key = s.entity_key AND d.day_ts = g.day_ts
 ),
 dburst AS (
   SELECT b.entity_key, b.max_day,
          (b.max_day - b.med) / greatest(1.4826 * b.mad, sqrt(greatest(b.med, 1))) >= p.z_min AND b.max_day >= p.min_events AS bursty
-    FROM (SELECT entity_key, median(v) AS med, mad(v) AS mad, max(v) AS max_day FROM dgrid WHERE v > 0 GROUP BY entity_key) b
+    FROM (SELECT entity_key, median(n) AS med, mad(n) AS mad, max(n) AS max_day FROM daily GROUP BY entity_key) b
     JOIN prof p ON p.entity_key = b.entity_key
 ),
 dtypes AS (SELECT entity_key, weekend, count(*) AS days FROM dgrid GROUP BY entity_key, weekend),
