@@ -274,3 +274,15 @@ export async function runSql(services: AppServices): Promise<void> {
 export function cancelSql(): void {
   sqlAbort?.abort();
 }
+
+/** Go to an identity's page (from a finding, the inventory, a report). */
+export function openIdentity(services: AppServices, entityKey: string): void {
+  services.store.setState({ identityKey: entityKey, view: 'identities' });
+  if (typeof window !== 'undefined') window.location.hash = '#/identities';
+}
+
+/** Put SQL in the console and go there (e.g. a finding's evidence query). */
+export function openInConsole(services: AppServices, sql: string): void {
+  services.store.setState((state) => ({ sql: { ...state.sql, text: sql }, view: 'sql' }));
+  if (typeof window !== 'undefined') window.location.hash = '#/sql';
+}

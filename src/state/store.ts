@@ -76,6 +76,8 @@ export interface AppState {
   };
   /** The highest-risk findings, for the queue (the table in DuckDB holds them all). */
   findings: Record<string, UiValue>[];
+  /** The identity (key, or 'shadow:<actor>') open on the Identities view. */
+  identityKey: string | null;
   /** Triage state of findings the analyst touched, by finding uid. */
   triage: Record<string, TriageState>;
   workspace: {
@@ -108,6 +110,7 @@ export function initialState(): AppState {
     settings: DEFAULT_SETTINGS,
     analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 } },
     findings: [],
+    identityKey: null,
     triage: {},
     workspace: { current: null, list: [], readOnly: false, saving: false, storage: null, available: true },
     sql: { text: 'SELECT 42 AS answer', running: false, result: null, error: null, elapsedMs: null },
