@@ -6,16 +6,17 @@
 //   npm run bench:ingest                               # 1,000,000 events per dataset, 3 runs, medians
 //   npm run bench:ingest -- --events 50000 --runs 1    # smoke run, well under a minute
 //   node scripts/bench-ingest.mjs [--events N] [--runs R] [--seed S] [--no-build] [--skip-browser] [--skip-native]
-//                                 [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S] [--retries K]
+//        [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S] [--retries K]
 //
-// Steps: build the app (unless --no-build) and serve dist/ on a free port; generate (or reuse from bench-results/data/)
-// events-<N>.csv and cloudtrail-<N>/*.json.gz; import each dataset into a fresh tab of Debian's Chromium (headless, the
-// browser tests' flags) and read the app's `driftline:import` User Timing entry; run the native loads, each in a fresh
-// process; print the table and write bench-results/bench-ingest-<ISO time>.json and bench-results/latest-ingest.json.
+// Steps: build the app (unless --no-build) and serve a copy of dist/ on a free port; generate (or reuse from
+// bench-results/data/) events-<N>.csv and cloudtrail-<N>/*.json.gz; import each dataset into a fresh tab of Debian's
+// Chromium (headless, the browser tests' flags) and read the app's `driftline:import` User Timing entry; run the native
+// loads, each in a fresh process; print the table; write bench-results/bench-ingest-<ISO time>.json and latest-ingest.json.
 // Needs Chromium at /usr/lib/chromium/chromium (or CHROMIUM_PATH); without it, --skip-browser still gives native figures.
-// On a shared machine: before each run it waits (up to --quiet-wait seconds, default 30) for other processes to go quiet,
-// it reports the share of the machine other processes used during each run ("other CPU"), and a run where that share
-// was above 15% is repeated (at most --retries extra attempts, default = --runs) and left out of the median.
+//
+// On a shared machine: before each run it waits (up to --quiet-wait seconds; 60, or 5 below 500k events) for other
+// processes to go quiet, reports the share of the machine they used during each run ("other CPU"), and repeats a run
+// where that share was above 15% (at most --retries extra attempts, default = --runs), leaving it out of the median.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +61,7 @@ function options() {
         datasets: { type: 'string', default: 'csv,cloudtrail' },
         threads: { type: 'string', default: '1,2' },
         'timeout-min': { type: 'string' },
-        'quiet-wait': { type: 'string', default: '60' },
+        'quiet-wait': { type: 'string' },
         retries: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -69,7 +70,7 @@ function options() {
     fail(`${error.message}\nUsage: node scripts/bench-ingest.mjs [--events N] [--runs R] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2]`);
   }
   if (parsed.help) {
-    console.log('Usage: npm run bench:ingest -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S (60)] [--retries K (= runs)]');
+    console.log('Usage: npm run bench:ingest -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S (60; 5 below 500k events)] [--retries K (= runs)]');
     process.exit(0);
   }
   const datasets = parsed.datasets.split(',').map((s) => s.trim()).filter(Boolean);
@@ -87,7 +88,8 @@ function options() {
     threads: threads.includes(1) ? threads : [1, ...threads],
     // A generous ceiling per import: 2 minutes, or 20 minutes per million events.
     retries: parsed.retries === undefined ? parseCount(parsed.runs, '--runs') : Math.max(0, Number(parsed.retries) || 0),
-    quietWaitMs: Math.max(0, Number(parsed['quiet-wait']) || 0) * 1000,
+    // Waiting for quiet matters for long runs; a smoke run should stay quick.
+    quietWaitMs: (parsed['quiet-wait'] === undefined ? (events >= 500_000 ? 60 : 5) : Math.max(0, Number(parsed['quiet-wait']) || 0)) * 1000,
     timeoutMs: parsed['timeout-min'] ? Number(parsed['timeout-min']) * 60_000 : Math.max(120_000, (events / 1e6) * 20 * 60_000),
   };
 }

@@ -33,7 +33,7 @@ const list = (v: UiValue | undefined): string[] => (Array.isArray(v) ? v.map(Str
  * The triage state a finding starts in when the analyst has not touched it: findings a change window explains or an
  * exception covers are not new work.
  */
-export function defaultTriage(finding: Finding): TriageStatus {
+export function defaultTriage(finding: { status?: UiValue }): TriageStatus {
   return finding.status === 'explained' ? 'explained' : finding.status === 'excepted' ? 'false_positive' : 'new';
 }
 

@@ -1,17 +1,29 @@
-// Findings: the open queue ranked by risk, explained and excepted findings still visible, each finding's explanation,
-// score formula and evidence query one click away; export as OCSF JSON or CSV.
-import { useState } from 'react';
+// Findings: the queue ranked by risk (virtualised, filtered and sorted in DuckDB), counts per status, bulk triage,
+// keyboard navigation (j/k, Enter, n/i/e/f/x), grouping by identity; each finding explains itself and leads to its
+// evidence; export as OCSF JSON or CSV.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { UiValue } from '../../engine/values';
+import { evidencePage, findingDetail, findingFacets, queryFindings, type FindingFacets, type FindingFilter, type FindingRow } from '../../investigate/findings';
 import { formatCount } from '../../lib/format';
 import { defaultTriage, type TriageStatus } from '../../report/findings-export';
-import { exportFindings } from '../../state/actions';
+import { exportFindings, openIdentity, openInConsole } from '../../state/actions';
 import { setTriage } from '../../state/workspace-actions';
-import { setView } from '../../state/store';
 import { useAppState, useServices } from '../context';
+import './findings.css';
 
 type Finding = Record<string, UiValue>;
 const text = (v: UiValue | undefined) => (v === null || v === undefined ? '' : String(v));
 const time = (v: UiValue | undefined) => text(v).replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+export const TRIAGE_LABELS: Record<TriageStatus, string> = {
+  new: 'New',
+  investigating: 'Investigating',
+  explained: 'Explained',
+  false_positive: 'False positive',
+  escalated: 'Escalated',
+};
+const SHORTCUTS: Record<string, TriageStatus> = { n: 'new', i: 'investigating', e: 'explained', f: 'false_positive', x: 'escalated' };
 
 export function ExportFindings() {
   const services = useServices();
@@ -50,14 +62,6 @@ export function ExportFindings() {
     </div>
   );
 }
-
-const TRIAGE_LABELS: Record<TriageStatus, string> = {
-  new: 'New',
-  investigating: 'Investigating',
-  explained: 'Explained',
-  false_positive: 'False positive',
-  escalated: 'Escalated',
-};
 
 function Triage({ finding }: { finding: Finding }) {
   const services = useServices();
@@ -105,18 +109,107 @@ function Triage({ finding }: { finding: Finding }) {
   );
 }
 
-function FindingDetail({ finding }: { finding: Finding }) {
-  const services = useServices();
+const EVIDENCE_PAGE = 10;
+const EVIDENCE_COLUMNS = ['event_time', 'action', 'resource', 'source_ip', 'user_agent', 'outcome', 'source_file', 'source_row'];
+
+function Evidence({ finding }: { finding: Finding }) {
+  const { engine } = useServices();
+  const [page, setPage] = useState(0);
+  const [data, setData] = useState<{ rows: Record<string, UiValue>[]; total: number } | null>(null);
+  const sql = text(finding.evidence_sql);
+  const isEvents = sql.includes('FROM events_v');
+  useEffect(() => {
+    if (!isEvents) return;
+    let live = true;
+    void evidencePage(engine, sql, page * EVIDENCE_PAGE, EVIDENCE_PAGE).then((d) => live && setData(d));
+    return () => {
+      live = false;
+    };
+  }, [engine, sql, page, isEvents]);
+  if (!isEvents) return <p className="note">The evidence is the inventory row itself (see the identity's facts above).</p>;
+  if (!data) return <p className="note">Loading evidence…</p>;
+  const pages = Math.max(1, Math.ceil(data.total / EVIDENCE_PAGE));
   return (
-    <div className="finding-detail">
+    <div>
+      <div className="result-scroll">
+        <table className="grid compact" aria-label={`Evidence events (${data.total})`}>
+          <thead>
+            <tr>
+              {EVIDENCE_COLUMNS.map((c) => (
+                <th key={c} scope="col">
+                  {c.replace('_', ' ')}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {data.rows.map((row, r) => (
+              <tr key={r}>
+                {EVIDENCE_COLUMNS.map((c) => (
+                  <td key={c}>{c === 'event_time' ? time(row[c]) : text(row[c])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="toolbar">
+        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+          Previous evidence page
+        </button>
+        <span>
+          Page {page + 1} of {pages} · {formatCount(data.total)} events
+        </span>
+        <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+          Next evidence page
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function FindingDetail({ uid }: { uid: string }) {
+  const services = useServices();
+  const [finding, setFinding] = useState<Finding | null>(null);
+  useEffect(() => {
+    let live = true;
+    void findingDetail(services.engine, uid).then((f) => live && setFinding(f));
+    return () => {
+      live = false;
+    };
+  }, [services.engine, uid]);
+  if (!finding) return <p className="note">Loading…</p>;
+  const frameworks = [...(Array.isArray(finding.owasp) ? finding.owasp : []), ...(Array.isArray(finding.nist) ? finding.nist : [])].map(String);
+  return (
+    <section className="finding-detail" aria-label={`Finding ${text(finding.title)} for ${text(finding.identity_name)}`}>
+      <h3>
+        {text(finding.title)} <span className="note">{text(finding.detection_id)}</span>
+      </h3>
       <Triage finding={finding} />
-      <p>{text(finding.explanation)}</p>
+      <div className="explain">
+        <p>{text(finding.explanation)}</p>
+        <dl className="compare">
+          <dt>Observed</dt>
+          <dd>{text(finding.observed)}</dd>
+          <dt>Learned baseline</dt>
+          <dd>{text(finding.baseline) || '—'}</dd>
+          <dt>Declared purpose</dt>
+          <dd>{text(finding.declared) || '—'}</dd>
+          <dt>Threshold</dt>
+          <dd>{text(finding.threshold) || '—'}</dd>
+          <dt>Baseline maturity</dt>
+          <dd>{text(finding.maturity)}{finding.baseline_active_days !== null && finding.baseline_active_days !== undefined ? ` (${text(finding.baseline_active_days)} active baseline days)` : ''}</dd>
+        </dl>
+      </div>
       <dl>
         <dt>Risk score</dt>
         <dd>{text(finding.risk_formula)}</dd>
         <dt>Identity</dt>
         <dd>
-          {text(finding.identity_name)} ({text(finding.identity_kind) || (finding.shadow ? 'not in the inventory' : 'identity')}, {text(finding.platform) || 'unknown platform'})
+          <button type="button" className="link" onClick={() => openIdentity(services, text(finding.entity_key))}>
+            {text(finding.identity_name)}
+          </button>{' '}
+          ({text(finding.identity_kind) || (finding.shadow ? 'not in the inventory' : 'identity')}, {text(finding.platform) || 'unknown platform'})
         </dd>
         <dt>Owner</dt>
         <dd>
@@ -134,13 +227,11 @@ function FindingDetail({ finding }: { finding: Finding }) {
           {finding.first_seen ? `, ${time(finding.first_seen)} – ${time(finding.last_seen)}` : ''}
         </dd>
         <dt>Frameworks</dt>
-        <dd>
-          {[...(Array.isArray(finding.owasp) ? finding.owasp : []), ...(Array.isArray(finding.nist) ? finding.nist : [])].map(String).join(', ') || '—'}
-        </dd>
+        <dd>{frameworks.join(', ') || '—'}</dd>
         {finding.change_id && (
           <>
             <dt>Change window</dt>
-            <dd>{text(finding.change_id)}</dd>
+            <dd>{text(finding.change_id)} explains this finding</dd>
           </>
         )}
         {finding.exception_id && (
@@ -150,28 +241,110 @@ function FindingDetail({ finding }: { finding: Finding }) {
           </>
         )}
       </dl>
-      <button
-        type="button"
-        onClick={() => {
-          services.store.setState((state) => ({ sql: { ...state.sql, text: text(finding.evidence_sql) } }));
-          window.location.hash = '#/sql';
-          setView(services.store, 'sql');
-        }}
-      >
+      <Evidence finding={finding} />
+      <button type="button" onClick={() => openInConsole(services, text(finding.evidence_sql))}>
         Open in SQL console
       </button>
-    </div>
+    </section>
   );
 }
 
+const ROW_HEIGHT = 34;
+
 export function FindingsView() {
-  const findings = useAppState((s) => s.findings);
+  const services = useServices();
   const analysis = useAppState((s) => s.analysis);
   const triage = useAppState((s) => s.triage);
-  const [selected, setSelected] = useState<string | null>(null);
+  const readOnly = useAppState((s) => s.workspace.readOnly);
+  const [filter, setFilter] = useState<FindingFilter>({ status: 'open', sort: 'risk' });
+  const [triageFilter, setTriageFilter] = useState<TriageStatus | ''>('');
+  const [grouped, setGrouped] = useState(false);
+  const [rows, setRows] = useState<FindingRow[]>([]);
+  const [facets, setFacets] = useState<FindingFacets | null>(null);
+  const [elapsed, setElapsed] = useState<number | null>(null);
+  const [active, setActive] = useState(0);
+  const [opened, setOpened] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulkStatus, setBulkStatus] = useState<TriageStatus>('investigating');
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    let live = true;
+    const began = performance.now();
+    const timer = setTimeout(() => {
+      void Promise.all([queryFindings(services.engine, filter), findingFacets(services.engine)]).then(([list, f]) => {
+        if (!live) return;
+        setRows(list);
+        setFacets(f);
+        setElapsed(Math.round(performance.now() - began));
+      });
+    }, filter.text ? 150 : 0);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [services.engine, filter, analysis.report]);
+
+  const shown = useMemo(() => {
+    const list = triageFilter ? rows.filter((r) => (triage[r.finding_uid]?.status ?? defaultTriage(r)) === triageFilter) : rows;
+    if (!grouped) return list;
+    const groups = new Map<string, FindingRow[]>();
+    for (const r of list) groups.set(r.entity_key, [...(groups.get(r.entity_key) ?? []), r]);
+    return [...groups.values()].sort((a, b) => b[0]!.risk_score - a[0]!.risk_score).flat();
+  }, [rows, triage, triageFilter, grouped]);
+
+  const triageCounts = useMemo(() => {
+    const counts: Record<string, number> = {};
+    for (const r of rows) {
+      const status = triage[r.finding_uid]?.status ?? defaultTriage(r);
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    return counts;
+  }, [rows, triage]);
+
+  // initialRect: a viewport to render before the first measurement (and where there is no layout, as in tests).
+  const virtualizer = useVirtualizer({ count: shown.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12, initialRect: { width: 1000, height: 480 } });
+  const items = virtualizer.getVirtualItems();
+
+  const applyStatus = useCallback(
+    (status: TriageStatus, uids: string[]) => {
+      for (const uid of uids) void setTriage(services, uid, { status });
+    },
+    [services],
+  );
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if ((event.target as HTMLElement).closest('input, select, textarea')) return;
+    if (event.key === 'j' || event.key === 'ArrowDown') {
+      event.preventDefault();
+      const next = Math.min(shown.length - 1, active + 1);
+      setActive(next);
+      virtualizer.scrollToIndex(next);
+    } else if (event.key === 'k' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const next = Math.max(0, active - 1);
+      setActive(next);
+      virtualizer.scrollToIndex(next);
+    } else if (event.key === 'Enter') {
+      const uid = shown[active]?.finding_uid;
+      if (uid) setOpened(opened === uid ? null : uid);
+    } else if (SHORTCUTS[event.key] && !readOnly) {
+      const targets = selected.size ? [...selected] : shown[active] ? [shown[active]!.finding_uid] : [];
+      applyStatus(SHORTCUTS[event.key]!, targets);
+    }
+  };
+
   const { open, explained, excepted } = analysis.totals;
+  const set = (patch: Partial<FindingFilter>) => {
+    setFilter({ ...filter, ...patch });
+    setActive(0);
+  };
+  const options = (values: string[] | undefined) => (values ?? []).map((v) => <option key={v} value={v}>{v}</option>);
+  const paddingTop = items[0]?.start ?? 0;
+  const paddingBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
+
   return (
-    <section aria-labelledby="findings-title">
+    <section aria-labelledby="findings-title" className="findings-view">
       <div className="view-head">
         <h2 id="findings-title">Findings</h2>
         <ExportFindings />
@@ -184,54 +357,186 @@ export function FindingsView() {
             : 'No analysis yet: add evidence files first.'}
       </p>
       {analysis.error && <p role="alert">{analysis.error}</p>}
-      {findings.length > 0 && (
-        <div className="result-scroll">
-          <table className="grid" aria-label="Findings queue">
-            <thead>
-              <tr>
-                <th scope="col">Risk</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Detection</th>
-                <th scope="col">Identity</th>
-                <th scope="col">About</th>
-                <th scope="col">Triage</th>
-                <th scope="col">Last seen (UTC)</th>
+      <div className="filters" role="search" aria-label="Filter findings">
+        <label>
+          Identity, subject
+          <input type="search" value={filter.text ?? ''} onChange={(e) => set({ text: e.target.value })} />
+        </label>
+        <label>
+          Owner
+          <select value={filter.owner ?? ''} onChange={(e) => set({ owner: e.target.value || undefined })}>
+            <option value="">Any</option>
+            {options(facets?.owners)}
+          </select>
+        </label>
+        <label>
+          Environment
+          <select value={filter.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
+            <option value="">Any</option>
+            {options(facets?.environments)}
+          </select>
+        </label>
+        <label>
+          Detection
+          <select value={filter.detection ?? ''} onChange={(e) => set({ detection: e.target.value || undefined })}>
+            <option value="">Any</option>
+            {options(facets?.detections)}
+          </select>
+        </label>
+        <label>
+          Severity
+          <select value={filter.severity ?? ''} onChange={(e) => set({ severity: e.target.value || undefined })}>
+            <option value="">Any</option>
+            {options(facets?.severities)}
+          </select>
+        </label>
+        <label>
+          Detection status
+          <select value={filter.status ?? ''} onChange={(e) => set({ status: e.target.value || undefined })}>
+            <option value="">Any</option>
+            <option value="open">Open ({formatCount(facets?.statuses.open ?? 0)})</option>
+            <option value="explained">Explained ({formatCount(facets?.statuses.explained ?? 0)})</option>
+            <option value="excepted">Excepted ({formatCount(facets?.statuses.excepted ?? 0)})</option>
+          </select>
+        </label>
+        <label>
+          Triage
+          <select value={triageFilter} onChange={(e) => setTriageFilter(e.target.value as TriageStatus | '')}>
+            <option value="">Any</option>
+            {Object.entries(TRIAGE_LABELS).map(([v, l]) => (
+              <option key={v} value={v}>
+                {l} ({formatCount(triageCounts[v] ?? 0)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Seen from (UTC)
+          <input type="date" value={filter.from ?? ''} onChange={(e) => set({ from: e.target.value || undefined })} />
+        </label>
+        <label>
+          to
+          <input type="date" value={filter.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} />
+        </label>
+        <label>
+          Sort by
+          <select value={filter.sort ?? 'risk'} onChange={(e) => set({ sort: e.target.value as FindingFilter['sort'] })}>
+            <option value="risk">Risk</option>
+            <option value="last_seen">Last seen</option>
+            <option value="severity">Severity</option>
+            <option value="identity">Identity</option>
+            <option value="detection">Detection</option>
+          </select>
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> Group by identity
+        </label>
+      </div>
+      <div className="toolbar">
+        <span role="status" aria-label="Queue status">
+          {formatCount(shown.length)} finding{shown.length === 1 ? '' : 's'} shown{elapsed !== null ? ` (filtered in ${elapsed} ms)` : ''}
+          {selected.size ? ` · ${formatCount(selected.size)} selected` : ''}
+        </span>
+        <label>
+          Set selected to
+          <select value={bulkStatus} onChange={(e) => setBulkStatus(e.target.value as TriageStatus)}>
+            {Object.entries(TRIAGE_LABELS).map(([v, l]) => (
+              <option key={v} value={v}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" disabled={!selected.size || readOnly} onClick={() => applyStatus(bulkStatus, [...selected])}>
+          Apply to {formatCount(selected.size)} selected
+        </button>
+        <span className="note">Keys: j/k move, Enter opens, n i e f x set New, Investigating, Explained, False positive, Escalated</span>
+      </div>
+      <div className="queue" ref={scrollRef} tabIndex={0} onKeyDown={onKeyDown} aria-label="Findings queue, use j and k to move">
+        <table className="grid" aria-label="Findings queue" aria-rowcount={shown.length + 1}>
+          <thead>
+            <tr>
+              <th scope="col">
+                <input
+                  type="checkbox"
+                  aria-label="Select all shown findings"
+                  checked={selected.size > 0 && selected.size === shown.length}
+                  onChange={(e) => setSelected(e.target.checked ? new Set(shown.map((r) => r.finding_uid)) : new Set())}
+                />
+              </th>
+              <th scope="col">Risk</th>
+              <th scope="col">Severity</th>
+              <th scope="col">Detection</th>
+              <th scope="col">Identity</th>
+              <th scope="col">About</th>
+              <th scope="col">Triage</th>
+              <th scope="col">Last seen (UTC)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {paddingTop > 0 && (
+              <tr aria-hidden="true">
+                <td colSpan={8} style={{ height: paddingTop }} />
               </tr>
-            </thead>
-            <tbody>
-              {findings.map((finding) => {
-                const uid = text(finding.finding_uid);
-                const expanded = selected === uid;
-                return [
-                  <tr key={uid} aria-selected={expanded}>
-                    <td className="num">{text(finding.risk_score)}</td>
-                    <td>{text(finding.severity)}</td>
-                    <td>
-                      <button type="button" className="link" aria-expanded={expanded} onClick={() => setSelected(expanded ? null : uid)}>
-                        {text(finding.detection_id)}
-                      </button>
-                    </td>
-                    <td>{text(finding.identity_name)}</td>
-                    <td>{text(finding.subject)}</td>
-                    <td>
-                      {TRIAGE_LABELS[triage[uid]?.status ?? defaultTriage(finding)]}
-                      {finding.status !== 'open' && <div className="note">{text(finding.status)}</div>}
-                    </td>
-                    <td>{time(finding.last_seen)}</td>
-                  </tr>,
-                  expanded ? (
-                    <tr key={`${uid}-detail`}>
-                      <td colSpan={7}>
-                        <FindingDetail finding={finding} />
-                      </td>
-                    </tr>
-                  ) : null,
-                ];
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+            )}
+            {items.map((item) => {
+              const row = shown[item.index]!;
+              const uid = row.finding_uid;
+              const status = triage[uid]?.status ?? defaultTriage(row);
+              const groupStart = grouped && (item.index === 0 || shown[item.index - 1]!.entity_key !== row.entity_key);
+              return (
+                <tr
+                  key={uid}
+                  data-index={item.index}
+                  aria-rowindex={item.index + 2}
+                  aria-selected={item.index === active}
+                  className={`${item.index === active ? 'active' : ''} ${groupStart ? 'group-start' : ''}`}
+                  onClick={() => setActive(item.index)}
+                >
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${row.title} for ${row.identity_name ?? row.entity_key}`}
+                      checked={selected.has(uid)}
+                      onChange={(e) => {
+                        const next = new Set(selected);
+                        if (e.target.checked) next.add(uid);
+                        else next.delete(uid);
+                        setSelected(next);
+                      }}
+                    />
+                  </td>
+                  <td className="num">{row.risk_score}</td>
+                  <td>
+                    <span className={`sev sev-${row.severity}`}>{row.severity}</span>
+                  </td>
+                  <td>
+                    <button type="button" className="link" aria-expanded={opened === uid} onClick={() => setOpened(opened === uid ? null : uid)}>
+                      {row.detection_id}
+                    </button>
+                  </td>
+                  <td>{row.identity_name ?? row.entity_key}</td>
+                  <td className="subject">{row.subject}</td>
+                  <td>
+                    {TRIAGE_LABELS[status]}
+                    {row.status !== 'open' && <span className="note"> · {row.status}</span>}
+                  </td>
+                  <td>{time(row.last_seen)}</td>
+                </tr>
+              );
+            })}
+            {paddingBottom > 0 && (
+              <tr aria-hidden="true">
+                <td colSpan={8} style={{ height: paddingBottom }} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {shown.length === 0 && !analysis.running && (
+          <p className="empty">{analysis.report ? 'No finding matches these filters.' : 'Add evidence files: findings appear here once they are analysed.'}</p>
+        )}
+      </div>
+      {opened && <FindingDetail uid={opened} />}
     </section>
   );
 }

@@ -2,13 +2,21 @@
 -- last activity before it (events of any age, or the inventory's last-used date when that is later). Evidence: everything the
 -- entity did from the return to the end of the window.
 WITH
-hrs AS (
-  SELECT entity_key, period, hour_ts, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id,
-         min(event_time) AS t0, max(event_time) AS t1
-    FROM ev WHERE period <> 'after' GROUP BY entity_key, period, hour_ts
+-- The last activity before the detection window (one cheap per-entity pass), then the detection window's own hours.
+edge AS (
+  SELECT entity_key, max(event_time) AS last_pre FROM ev WHERE period IN ('before', 'baseline') GROUP BY entity_key
 ),
+hrs AS MATERIALIZED (
+  SELECT entity_key, hour_ts, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id,
+         min(event_time) AS t0, max(event_time) AS t1
+    FROM ev WHERE period = 'detection' GROUP BY entity_key, hour_ts
+),
+-- Silences: between consecutive active hours of the window, and from the last earlier activity to the first hour in it.
 gaps AS (
-  SELECT *, lag(t1) OVER (PARTITION BY entity_key ORDER BY t0) AS prev_t1 FROM hrs
+  SELECT h.entity_key, h.t0, h.in_window, lag(h.t1) OVER (PARTITION BY h.entity_key ORDER BY h.t0) AS prev_t1
+    FROM (SELECT entity_key, t0, t1, true AS in_window FROM hrs
+          UNION ALL
+          SELECT entity_key, last_pre, last_pre, false FROM edge WHERE last_pre IS NOT NULL AND entity_key IN (SELECT entity_key FROM hrs)) h
 ),
 back AS (
   SELECT g.entity_key, g.t0 AS back_at, g.prev_t1 AS last_event_before,
@@ -16,7 +24,7 @@ back AS (
          CASE WHEN i.last_used_at > g.prev_t1 AND i.last_used_at < g.t0 THEN i.last_used_at END AS inventory_last_used,
          dl_param('behavior.dormant_reactivated', 'dormancy_days', g.entity_key, {{dormancy_days}}) AS dormancy_days
     FROM gaps g LEFT JOIN identities i ON i.identity_key = g.entity_key
-   WHERE g.period = 'detection' AND g.prev_t1 IS NOT NULL
+   WHERE g.in_window AND g.prev_t1 IS NOT NULL
 ),
 silent AS (
   SELECT b.*, greatest(b.last_event_before, coalesce(b.inventory_last_used, b.last_event_before)) AS last_before,
@@ -29,7 +37,7 @@ firsts AS (
 ),
 after_back AS (
   SELECT f.entity_key, sum(h.n) AS n, sum(h.n_out) AS n_out, min(h.change_id) AS change_id, max(h.t1) AS t1
-    FROM firsts f JOIN hrs h ON h.entity_key = f.entity_key AND h.period = 'detection' AND h.t0 >= f.back_at
+    FROM firsts f JOIN hrs h ON h.entity_key = f.entity_key AND h.t0 >= f.back_at
    GROUP BY f.entity_key
 ),
 actions AS (

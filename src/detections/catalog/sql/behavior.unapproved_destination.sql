@@ -2,33 +2,33 @@
 -- in the detection window to a destination outside the identity's approved destinations, or any write into another account or
 -- tenant than the identity's own. Declared purpose, not a baseline: one finding per (entity, destination).
 WITH
-cand AS (
-  SELECT e.entity_key, e.resource, e.resource_account, coalesce(e.action, '(no action)') AS action,
-         regexp_matches(coalesce(e.action, ''), '(?i)^[a-z0-9-]+:(PutObject|CopyObject|UploadPart|UploadPartCopy|CompleteMultipartUpload|CreateMultipartUpload|ReplicateObject|RestoreObject|PutItem|BatchWriteItem|TransactWriteItems|PutRecords?|PutRecordBatch|SendMessage|SendMessageBatch|Publish|PublishBatch|PutEvents|CreateSnapshots?|CopySnapshot|ModifySnapshotAttribute|CreateDBSnapshot|CreateDBClusterSnapshot|CopyDBSnapshot|CopyDBClusterSnapshot|ModifyDBSnapshotAttribute|ModifyDBClusterSnapshotAttribute|ShareImage|CopyImage|ModifyImageAttribute|ExportImage|CreateStoreImageTask|ExportTableToPointInTime|StartExportTask|ExportSnapshot|PutSecretValue|ReplicateSecretToRegions)$|^git\.push$|^repo\.transfer$') AS data_write,
-         coalesce(e.is_write, false) AS is_write,
-         coalesce(i.account, e.account) AS own_account,
-         e.change_id, e.event_time
-    FROM ev e LEFT JOIN identities i ON i.identity_key = e.entity_key
-   WHERE e.period = 'detection' AND nullif(trim(e.resource), '') IS NOT NULL
-     AND (coalesce(e.is_write, false)
-          OR regexp_matches(coalesce(e.action, ''), '(?i)^[a-z0-9-]+:(PutObject|CopyObject|UploadPart|UploadPartCopy|CompleteMultipartUpload|CreateMultipartUpload|ReplicateObject|RestoreObject|PutItem|BatchWriteItem|TransactWriteItems|PutRecords?|PutRecordBatch|SendMessage|SendMessageBatch|Publish|PublishBatch|PutEvents|CreateSnapshots?|CopySnapshot|ModifySnapshotAttribute|CreateDBSnapshot|CreateDBClusterSnapshot|CopyDBSnapshot|CopyDBClusterSnapshot|ModifyDBSnapshotAttribute|ModifyDBClusterSnapshotAttribute|ShareImage|CopyImage|ModifyImageAttribute|ExportImage|CreateStoreImageTask|ExportTableToPointInTime|StartExportTask|ExportSnapshot|PutSecretValue|ReplicateSecretToRegions)$|^git\.push$|^repo\.transfer$'))
+-- Detection-window events on a named resource, grouped by everything the rule looks at; the action test runs per group.
+grp AS (
+  SELECT entity_key, resource, resource_account, account, action, coalesce(is_write, false) AS is_write, count(*) AS n,
+         count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
+    FROM ev WHERE period = 'detection' AND resource IS NOT NULL
+   GROUP BY entity_key, resource, resource_account, account, action, coalesce(is_write, false)
+),
+writes AS (
+  SELECT g.*, coalesce(g.action, '(no action)') AS action_name,
+         regexp_matches(coalesce(g.action, ''), '(?i)^[a-z0-9-]+:(PutObject|CopyObject|UploadPart|UploadPartCopy|CompleteMultipartUpload|CreateMultipartUpload|ReplicateObject|RestoreObject|PutItem|BatchWriteItem|TransactWriteItems|PutRecords?|PutRecordBatch|SendMessage|SendMessageBatch|Publish|PublishBatch|PutEvents|CreateSnapshots?|CopySnapshot|ModifySnapshotAttribute|CreateDBSnapshot|CreateDBClusterSnapshot|CopyDBSnapshot|CopyDBClusterSnapshot|ModifyDBSnapshotAttribute|ModifyDBClusterSnapshotAttribute|ShareImage|CopyImage|ModifyImageAttribute|ExportImage|CreateStoreImageTask|ExportTableToPointInTime|StartExportTask|ExportSnapshot|PutSecretValue|ReplicateSecretToRegions)$|^git\.push$|^repo\.transfer$') AS data_write,
+         coalesce(i.account, g.account) AS own_account,
+         g.resource_account IS NOT NULL AND coalesce(i.account, g.account) IS NOT NULL
+           AND lower(g.resource_account) <> lower(coalesce(i.account, g.account)) AS foreign_account
+    FROM grp g LEFT JOIN identities i ON i.identity_key = g.entity_key
+   WHERE trim(g.resource) <> ''
 ),
 -- The events that count: data writes anywhere, and any write whose resource lives in another account than the identity's.
-writes AS (
-  SELECT *, resource_account IS NOT NULL AND own_account IS NOT NULL AND lower(resource_account) <> lower(own_account) AS foreign_account
-    FROM cand
-),
-counted AS (SELECT * FROM writes WHERE data_write OR (is_write AND foreign_account)),
+counted AS MATERIALIZED (SELECT * FROM writes WHERE data_write OR (is_write AND foreign_account)),
 dest AS (
   SELECT entity_key, resource, any_value(resource_account) AS resource_account, any_value(own_account) AS own_account,
          bool_or(foreign_account) AS foreign_account, bool_or(data_write) AS any_data_write,
-         count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id,
-         min(event_time) AS t0, max(event_time) AS t1
+         sum(n) AS n, sum(n_out) AS n_out, min(change_id) AS change_id, min(t0) AS t0, max(t1) AS t1
     FROM counted GROUP BY entity_key, resource
 ),
 dest_actions AS (
   SELECT entity_key, resource, string_agg(format('{:,} {}', n, action), ', ' ORDER BY n DESC, action) AS actions
-    FROM (SELECT entity_key, resource, action, count(*) AS n FROM counted GROUP BY entity_key, resource, action)
+    FROM (SELECT entity_key, resource, action_name AS action, sum(n) AS n FROM counted GROUP BY entity_key, resource, action_name)
    GROUP BY entity_key, resource
 ),
 -- Approved destinations as written: an ARN, a '*' pattern, a bucket name or s3:// URL; objects under an approved bucket count.

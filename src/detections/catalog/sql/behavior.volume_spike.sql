@@ -27,10 +27,10 @@ dday AS (
    GROUP BY x.entity_key, date_trunc('day', x.hour_ts)
   HAVING sum(x.n) >= any_value(p.min_events)
 ),
--- Baseline hours, counted only for entities with a candidate hour or day: the one full pass over the baseline.
+-- Baseline hours, counted only for entities with a candidate hour.
 hourly AS MATERIALIZED (
   SELECT entity_key, hour_ts, count(*) AS n FROM ev
-   WHERE period = 'baseline' AND entity_key IN (SELECT entity_key FROM hcand UNION SELECT entity_key FROM dday)
+   WHERE period = 'baseline' AND entity_key IN (SELECT entity_key FROM hcand)
    GROUP BY entity_key, hour_ts
 ),
 -- Bursty: the entity's own active baseline hours hold outliers (robust z ≥ the threshold against their median); the largest one
@@ -38,26 +38,27 @@ hourly AS MATERIALIZED (
 burst AS (
   SELECT b.entity_key, b.max_hour,
          (b.max_hour - b.med) / greatest(1.4826 * b.mad, sqrt(greatest(b.med, 1))) >= p.z_min AND b.max_hour >= p.min_events AS bursty
-    FROM (SELECT entity_key, median(n) AS med, mad(n) AS mad, max(n) AS max_hour FROM hourly
-           WHERE entity_key IN (SELECT entity_key FROM hcand) GROUP BY entity_key) b
+    FROM (SELECT entity_key, median(n) AS med, mad(n) AS mad, max(n) AS max_hour FROM hourly GROUP BY entity_key) b
     JOIN prof p ON p.entity_key = b.entity_key
 ),
 need AS (SELECT DISTINCT entity_key, hod, weekend FROM hcand),
-bdays AS (SELECT DISTINCT entity_key, date_trunc('day', hour_ts) AS day_ts FROM hourly WHERE entity_key IN (SELECT entity_key FROM need)),
--- Baseline samples of the same kind: the hour of day ± 1 (jobs drift) on every active baseline day, 0 when silent.
+bdays AS (SELECT DISTINCT entity_key, date_trunc('day', hour_ts) AS day_ts FROM hourly),
+-- Baseline samples of the same kind, one per active baseline day: the busiest hour within ± 1 h of the same hour of day (jobs
+-- drift), 0 when the entity was silent around then.
 samples AS MATERIALIZED (
-  SELECT n.entity_key, n.hod, n.weekend, d.day_ts, (isodow(d.day_ts) >= 6) = n.weekend AS same_type, coalesce(x.n, 0) AS v
+  SELECT n.entity_key, n.hod, n.weekend, d.day_ts, (isodow(d.day_ts) >= 6) = n.weekend AS same_type, max(coalesce(x.n, 0)) AS v
     FROM need n JOIN bdays d ON d.entity_key = n.entity_key
    CROSS JOIN (VALUES (-1), (0), (1)) o(off)
     LEFT JOIN hourly x ON x.entity_key = n.entity_key AND x.hour_ts = d.day_ts + to_hours(CAST((n.hod + o.off + 24) % 24 AS BIGINT))
+   GROUP BY n.entity_key, n.hod, n.weekend, d.day_ts
 ),
 -- Same day type when it has ≥ 3 active days, else every active day (a weekday-only entity seen on a Sunday).
 kinds AS (
-  SELECT entity_key, hod, weekend, count(DISTINCT day_ts) FILTER (WHERE same_type) >= 3 AS use_same
+  SELECT entity_key, hod, weekend, count(*) FILTER (WHERE same_type) >= 3 AS use_same
     FROM samples GROUP BY entity_key, hod, weekend
 ),
 stats0 AS (
-  SELECT s.entity_key, s.hod, s.weekend, k.use_same, count(DISTINCT s.day_ts) AS days,
+  SELECT s.entity_key, s.hod, s.weekend, k.use_same, count(*) AS days,
          median(s.v) AS med, mad(s.v) AS mad, quantile_cont(s.v, 0.99) AS p99, max(s.v) AS mx
     FROM samples s JOIN kinds k ON k.entity_key = s.entity_key AND k.hod = s.hod AND k.weekend = s.weekend
    WHERE s.same_type OR NOT k.use_same
@@ -101,7 +102,7 @@ hour_findings AS (
          format('{:,} events in {}–{} UTC on {} ({})', s.n, strftime(s.hour_ts, '%H:00'), strftime(s.hour_ts + INTERVAL 1 HOUR, '%H:00'),
                 strftime(s.hour_ts, '%a %Y-%m-%d'), t.top)
            || CASE WHEN NOT s.drift THEN format('; only {:,} outside change windows, below the bar of {:,}', s.n_out, CAST(s.bar AS BIGINT)) ELSE '' END AS observed,
-         format('median {} / p99 {} per hour in that slot ({}–{} UTC ± 1 h, {}) over {} active day{}; largest baseline hour {:,}{}',
+         format('median {} / p99 {} in that slot ({}–{} UTC ± 1 h, {}) over {} active day{}; largest baseline hour {:,}{}',
                 rtrim(rtrim(printf('%.2f', s.med), '0'), '.'), rtrim(rtrim(printf('%.2f', s.p99), '0'), '.'), strftime(s.hour_ts, '%H:00'), strftime(s.hour_ts + INTERVAL 1 HOUR, '%H:00'),
                 CASE WHEN NOT s.use_same THEN 'all days' WHEN s.weekend THEN 'weekends' ELSE 'weekdays' END, s.days,
                 CASE WHEN s.days = 1 THEN '' ELSE 's' END, s.max_hour, CASE WHEN s.bursty THEN ' (bursty identity)' ELSE '' END) AS baseline,
@@ -122,9 +123,10 @@ dcand AS (
   SELECT x.* FROM dday x
    WHERE NOT EXISTS (SELECT 1 FROM hspikes h WHERE h.entity_key = x.entity_key AND date_trunc('day', h.hour_ts) = x.day_ts)
 ),
+-- Baseline days (one grouped pass, kept for the entities with a candidate day).
 daily AS MATERIALIZED (
-  SELECT entity_key, date_trunc('day', hour_ts) AS day_ts, sum(n) AS n FROM hourly
-   WHERE entity_key IN (SELECT entity_key FROM dcand) GROUP BY entity_key, date_trunc('day', hour_ts)
+  SELECT b.* FROM (SELECT entity_key, day_ts, count(*) AS n FROM ev WHERE period = 'baseline' GROUP BY entity_key, day_ts) b
+   WHERE b.n > 0 AND b.entity_key IN (SELECT entity_key FROM dcand)
 ),
 dspan AS (SELECT entity_key, min(day_ts) AS d0, max(day_ts) AS d1 FROM daily GROUP BY entity_key),
 dgrid AS MATERIALIZED (
@@ -138,22 +140,22 @@ dburst AS (
     FROM (SELECT entity_key, median(n) AS med, mad(n) AS mad, max(n) AS max_day FROM daily GROUP BY entity_key) b
     JOIN prof p ON p.entity_key = b.entity_key
 ),
+-- One set of statistics per entity and day type: same day type when it has ≥ 3 baseline days, else every day.
 dtypes AS (SELECT entity_key, weekend, count(*) AS days FROM dgrid GROUP BY entity_key, weekend),
 dkinds AS (
-  SELECT c.entity_key, c.day_ts, isodow(c.day_ts) >= 6 AS weekend, coalesce(t.days, 0) >= 3 AS use_same
+  SELECT DISTINCT c.entity_key, isodow(c.day_ts) >= 6 AS weekend, coalesce(t.days, 0) >= 3 AS use_same
     FROM dcand c LEFT JOIN dtypes t ON t.entity_key = c.entity_key AND t.weekend = (isodow(c.day_ts) >= 6)
 ),
 dstats0 AS (
-  SELECT k.entity_key, k.day_ts, k.weekend, k.use_same, count(*) AS days, median(g.v) AS med, mad(g.v) AS mad,
-         quantile_cont(g.v, 0.99) AS p99
+  SELECT k.entity_key, k.weekend, k.use_same, count(*) AS days, median(g.v) AS med, mad(g.v) AS mad, quantile_cont(g.v, 0.99) AS p99
     FROM dkinds k JOIN dgrid g ON g.entity_key = k.entity_key AND (g.weekend = k.weekend OR NOT k.use_same)
-   GROUP BY k.entity_key, k.day_ts, k.weekend, k.use_same
+   GROUP BY k.entity_key, k.weekend, k.use_same
 ),
 dstats AS (
-  SELECT t.entity_key, t.day_ts, t.weekend, t.use_same, t.days, t.med, t.mad, t.p99,
+  SELECT t.entity_key, t.weekend, t.use_same, t.days, t.med, t.mad, t.p99,
          greatest(CASE WHEN t.mad > 0 THEN 1.4826 * t.mad ELSE 1.2533 * avg(abs(g.v - t.med)) END, sqrt(greatest(t.med, 1))) AS scale
     FROM dstats0 t JOIN dgrid g ON g.entity_key = t.entity_key AND (g.weekend = t.weekend OR NOT t.use_same)
-   GROUP BY t.entity_key, t.day_ts, t.weekend, t.use_same, t.days, t.med, t.mad, t.p99
+   GROUP BY t.entity_key, t.weekend, t.use_same, t.days, t.med, t.mad, t.p99
 ),
 djudged AS (
   SELECT c.*, p.z_min, p.p99_mult, p.min_events, p.schedule, b.max_day, b.bursty, s.use_same, s.weekend, s.days, s.med, s.mad, s.p99, s.scale,
@@ -162,7 +164,7 @@ djudged AS (
     FROM dcand c
     JOIN prof p ON p.entity_key = c.entity_key
     JOIN dburst b ON b.entity_key = c.entity_key
-    JOIN dstats s ON s.entity_key = c.entity_key AND s.day_ts = c.day_ts
+    JOIN dstats s ON s.entity_key = c.entity_key AND s.weekend = (isodow(c.day_ts) >= 6)
 ),
 day_findings AS (
   SELECT s.entity_key, strftime(s.day_ts, '%Y-%m-%d') || ' (whole day, UTC)' AS subject,
