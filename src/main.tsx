@@ -12,6 +12,16 @@ import { App } from './ui/App';
 import { ServicesProvider } from './ui/context';
 import './ui/app.css';
 
+// Light or dark: the analyst's choice (Help menu) if made, else the system's.
+const savedTheme = (() => {
+  try {
+    return localStorage.getItem('driftline.theme');
+  } catch {
+    return null;
+  }
+})();
+document.documentElement.dataset.theme = savedTheme ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+
 const services: AppServices = {
   store: createAppStore(),
   engine: createBrowserEngine(),

@@ -7,6 +7,7 @@ import { DropZone } from './components/DropZone';
 import { Notices } from './components/Notices';
 import { ProgressBar } from './components/ProgressBar';
 import { WorkspaceButton } from './components/WorkspacePanel';
+import { HelpMenu } from './components/Tour';
 import { useAppState, useServices } from './context';
 import { EmptyView } from './views/EmptyView';
 import { EvidenceView } from './views/EvidenceView';
@@ -86,6 +87,7 @@ export function App() {
             }}
           />
           <EngineStatus />
+          <HelpMenu />
         </div>
       </header>
       {progress && <ProgressBar progress={progress} {...(importing ? { onCancel: cancelImport } : {})} />}

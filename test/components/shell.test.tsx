@@ -119,4 +119,21 @@ describe('app shell', () => {
     expect(within(grid).getByRole('columnheader', { name: 'answer' })).toBeTruthy();
     expect(within(grid).getByRole('cell', { name: '42' })).toBeTruthy();
   });
+
+  it('runs the guided tour from the Help menu, moving through the views, and switches to the dark theme', async () => {
+    const { user, services } = setup();
+    await user.click(screen.getByRole('button', { name: 'Help' }));
+    await user.click(screen.getByRole('menuitem', { name: 'Start the guided tour' }));
+    const tour = screen.getByRole('dialog', { name: 'Evidence' });
+    expect(within(tour).getByText(/Step 1 of \d+/)).toBeTruthy();
+    await user.click(within(tour).getByRole('button', { name: 'Next step' }));
+    expect(services.store.getState().view).toBe('findings');
+    await user.click(screen.getByRole('button', { name: 'Next step' }));
+    expect(screen.getByRole('dialog', { name: /Incident a/ })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Close tour' }));
+    expect(screen.queryByRole('dialog', { name: /Incident a/ })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Help' }));
+    await user.click(screen.getByRole('menuitemcheckbox', { name: 'Dark theme' }));
+    expect(document.documentElement.dataset.theme).toBe('dark');
+  });
 });

@@ -69,6 +69,13 @@ function mountPoint(host: HTMLElement): HTMLElement | ShadowRoot {
   return host.shadowRoot ?? host.attachShadow({ mode: 'open' });
 }
 
+/**
+ * Without a layout engine (jsdom) text ranges cannot be measured, and CodeMirror's scroll-into-view after an edit
+ * would throw from an animation frame; there is nothing to scroll there, so scrolling is declared done.
+ */
+const canMeasureText = typeof Range !== 'undefined' && typeof Range.prototype.getClientRects === 'function';
+const noScrollWithoutLayout = EditorView.scrollHandler.of(() => !canMeasureText);
+
 export interface SqlEditorHandle {
   /** Insert text at the cursor (replacing a selection) and give the editor focus. */
   insert(text: string): void;
@@ -117,6 +124,7 @@ export function SqlEditor({ value, onChange, onRun, schema, label = 'SQL query',
           basicSetup,
           languageSlot.current.of(language(latest.current.schema)),
           layoutTheme,
+          noScrollWithoutLayout,
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': latest.current.label }),
           EditorView.updateListener.of((update) => {
