@@ -21,7 +21,8 @@ async function createBrowserBackend(): Promise<DuckBackend> {
   });
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
-  await db.open({ query: { castBigIntToDouble: true } });
+  // No castBigIntToDouble: it mislabels BIGINTs nested in lists and structs; values.ts converts BigInt safely instead.
+  await db.open({});
   const connection = await db.connect();
   const connectionId = connection.useUnsafe((_bindings, id) => id);
   return {

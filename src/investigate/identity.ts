@@ -5,7 +5,7 @@ import { CATALOGUE } from '../detections/catalog';
 import { DEFAULT_SETTINGS, paramValue, renderDetectionSql, type AnalysisSettings } from '../detections/runner';
 import type { DetectionDefinition } from '../detections/types';
 import { quoteLiteral } from '../engine/sql';
-import type { Engine } from '../engine/types';
+import type { Engine, QueryOptions, RowsResult } from '../engine/types';
 import type { UiValue } from '../engine/values';
 import hourlySql from './identity.hourly.sql?raw';
 import hourOfWeekSql from './identity.hour-of-week.sql?raw';
@@ -36,17 +36,25 @@ function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (match, name: string) => values[name] ?? match);
 }
 
-async function existingTables(engine: Engine, names: readonly string[]): Promise<Set<string>> {
-  const { rows } = await engine.queryRows(
+/** Every read goes through here, so a view can cancel what it no longer needs (AbortSignal). */
+function query(engine: Engine, options: QueryOptions, sql: string): Promise<RowsResult> {
+  return engine.queryRows(sql, options.signal ? { signal: options.signal } : {});
+}
+
+async function existingTables(engine: Engine, options: QueryOptions, names: readonly string[]): Promise<Set<string>> {
+  const { rows } = await query(
+    engine,
+    options,
     `SELECT DISTINCT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_name IN (${names.map(quoteLiteral).join(', ')})`,
   );
   return new Set(rows.map((r) => String(r.table_name)));
 }
 
 /** True once an analysis has built its context (dl_context, ev…): the time windows exist. */
-export async function hasAnalysisContext(engine: Engine): Promise<boolean> {
-  const have = await existingTables(engine, ['dl_context', 'ev', 'dl_entity_windows']);
-  return have.size === 3;
+export async function hasAnalysisContext(engine: Engine, options: QueryOptions = {}): Promise<boolean> {
+  const needed = ['dl_context', 'ev', 'dl_entity_windows'];
+  const have = await existingTables(engine, options, needed);
+  return needed.every((name) => have.has(name));
 }
 
 /** Events of one entity, on the canonical table (no analysis needed). */
@@ -55,6 +63,14 @@ function entityPredicate(entityKey: string): string {
 }
 
 export const isShadowKey = (entityKey: string) => entityKey.startsWith('shadow:');
+
+/** SQL for the console: every event of the entity, oldest first (the same rule as the findings' evidence queries). */
+export function identityEventsSql(entityKey: string): string {
+  const where = isShadowKey(entityKey)
+    ? `identity_key IS NULL AND coalesce(actor, credential_id, '?') = ${quoteLiteral(entityKey.slice('shadow:'.length))}`
+    : `identity_key = ${quoteLiteral(entityKey)}`;
+  return `SELECT * FROM events_v WHERE ${where} ORDER BY event_time`;
+}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The list
@@ -79,13 +95,13 @@ export interface IdentityListItem {
 }
 
 /** Inventory identities and shadow actors, riskiest first; works before any analysis (findings then count 0). */
-export async function listIdentities(engine: Engine): Promise<IdentityListItem[]> {
-  const have = await existingTables(engine, ['findings']);
+export async function listIdentities(engine: Engine, options: QueryOptions = {}): Promise<IdentityListItem[]> {
+  const have = await existingTables(engine, options, ['findings']);
   const findings = have.has('findings')
     ? `SELECT entity_key, count(*) FILTER (WHERE status = 'open') AS open_findings, max(risk_score) FILTER (WHERE status = 'open') AS max_risk
          FROM findings GROUP BY entity_key`
     : 'SELECT NULL::VARCHAR AS entity_key, 0 AS open_findings, NULL::INTEGER AS max_risk WHERE false';
-  const { rows } = await engine.queryRows(`
+  const { rows } = await query(engine, options, `
     WITH act AS (
       SELECT ${EVENT_ENTITY_KEY} AS entity_key, count(*) AS events, max(event_time) AS last_seen,
              any_value(platform) AS platform, any_value(account) AS account
@@ -212,9 +228,9 @@ function parseExtra(text: string | null): Record<string, string> {
 }
 
 /** The analysis windows of one entity, or null when no analysis has run yet. */
-export async function analysisWindows(engine: Engine, entityKey: string): Promise<AnalysisWindows | null> {
-  if (!(await hasAnalysisContext(engine))) return null;
-  const { rows } = await engine.queryRows(`
+export async function analysisWindows(engine: Engine, entityKey: string, options: QueryOptions = {}): Promise<AnalysisWindows | null> {
+  if (!(await hasAnalysisContext(engine, options))) return null;
+  const { rows } = await query(engine, options, `
     SELECT c.as_of, coalesce(w.detection_start, c.detection_start) AS detection_start,
            coalesce(w.baseline_start, c.baseline_start) AS baseline_start,
            CAST(date_diff('second', coalesce(w.detection_start, c.detection_start), c.as_of) / 86400 AS INTEGER) AS detection_days,
@@ -238,15 +254,15 @@ export async function analysisWindows(engine: Engine, entityKey: string): Promis
  * declared schedule / destinations / data classes), or for a shadow actor what the logs say about it; its activity summary.
  * null when the key names neither an identity nor an actor of the logs. Works before an analysis (windows are then null).
  */
-export async function identityFacts(engine: Engine, entityKey: string): Promise<IdentityFacts | null> {
+export async function identityFacts(engine: Engine, entityKey: string, options: QueryOptions = {}): Promise<IdentityFacts | null> {
   const key = quoteLiteral(entityKey);
-  const have = await existingTables(engine, ['dl_context', 'ev', 'dl_entity_windows', 'dl_entity_profile', 'dl_declared_schedule']);
+  const have = await existingTables(engine, options, ['dl_context', 'ev', 'dl_entity_windows', 'dl_entity_profile', 'dl_declared_schedule']);
   const analysed = have.has('dl_context') && have.has('ev') && have.has('dl_entity_windows');
   // As-of: the analysis' own; before one ran, what context.sql would take (the last event, else the last import).
   const asOf = analysed
     ? '(SELECT as_of FROM dl_context)'
     : '(SELECT coalesce((SELECT max(event_time) FROM events), (SELECT max(imported_at) FROM evidence_files)))';
-  const { rows: activityRows } = await engine.queryRows(`
+  const { rows: activityRows } = await query(engine, options, `
     SELECT count(*) AS events, min(event_time) AS first_seen, max(event_time) AS last_seen
       FROM events WHERE ${entityPredicate(entityKey)}`);
   const act = activityRows[0] ?? {};
@@ -260,7 +276,9 @@ export async function identityFacts(engine: Engine, entityKey: string): Promise<
     baselineMature: null,
   };
   if (have.has('dl_entity_profile')) {
-    const { rows } = await engine.queryRows(
+    const { rows } = await query(
+      engine,
+      options,
       `SELECT baseline_active_days, baseline_events, detection_events, baseline_mature FROM dl_entity_profile WHERE entity_key = ${key}`,
     );
     const p = rows[0];
@@ -270,9 +288,9 @@ export async function identityFacts(engine: Engine, entityKey: string): Promise<
     activity.detectionEvents = p ? int(p.detection_events) : 0;
     activity.baselineMature = p ? bool(p.baseline_mature) : false;
   }
-  const windows = analysed ? await analysisWindows(engine, entityKey) : null;
+  const windows = analysed ? await analysisWindows(engine, entityKey, options) : null;
 
-  const { rows } = await engine.queryRows(`
+  const { rows } = await query(engine, options, `
     SELECT i.*, ${asOf} AS as_of,
            CAST(date_diff('day', coalesce(i.last_rotated_at, i.created_at), ${asOf}) AS INTEGER) AS credential_age_days,
            CAST(date_diff('day', ${asOf}, i.expires_at) AS INTEGER) AS expires_in_days,
@@ -281,13 +299,11 @@ export async function identityFacts(engine: Engine, entityKey: string): Promise<
      WHERE i.identity_key = ${key}`);
   const i = rows[0];
   if (i) {
-    const { rows: aliasRows } = await engine.queryRows(
-      `SELECT alias, alias_type FROM identity_aliases WHERE identity_key = ${key} ORDER BY alias_type, alias`,
-    );
+    const { rows: aliasRows } = await query(engine, options, `SELECT alias, alias_type FROM identity_aliases WHERE identity_key = ${key} ORDER BY alias_type, alias`);
     let scheduleReadable: boolean | null = null;
     let scheduleProblems: string | null = null;
     if (have.has('dl_declared_schedule')) {
-      const { rows: s } = await engine.queryRows(`SELECT readable, problems FROM dl_declared_schedule WHERE identity_key = ${key}`);
+      const { rows: s } = await query(engine, options, `SELECT readable, problems FROM dl_declared_schedule WHERE identity_key = ${key}`);
       scheduleReadable = s[0] ? bool(s[0].readable) : str(i.schedule) ? false : null;
       scheduleProblems = s[0] ? str(s[0].problems) : null;
     }
@@ -331,7 +347,7 @@ export async function identityFacts(engine: Engine, entityKey: string): Promise<
 
   if (!isShadowKey(entityKey) || activity.events === 0) return null;
   // A shadow actor: what the logs say about it, and why it did not resolve.
-  const { rows: shadowRows } = await engine.queryRows(`
+  const { rows: shadowRows } = await query(engine, options, `
     WITH mine AS (SELECT * FROM events WHERE identity_key IS NULL AND ${entityPredicate(entityKey)})
     SELECT ${asOf} AS as_of,
            list_sort(list(DISTINCT actor_alt) FILTER (WHERE actor_alt IS NOT NULL)) AS actor_alt,
@@ -442,27 +458,22 @@ export interface HourlyActivity {
  * median to p95 of the entity's counts at that hour on its active baseline days (see identity.hourly.sql for the exact rule).
  * null when no analysis has run yet (the windows do not exist).
  */
-export async function hourlyActivity(engine: Engine, entityKey: string): Promise<HourlyActivity | null> {
-  const windows = await analysisWindows(engine, entityKey);
+export async function hourlyActivity(engine: Engine, entityKey: string, options: QueryOptions = {}): Promise<HourlyActivity | null> {
+  const windows = await analysisWindows(engine, entityKey, options);
   if (!windows) return null;
   const ctes = fill(hourlySql, { entity: quoteLiteral(entityKey), min_days: String(BAND_MIN_DAYS) });
-  const { rows: hourRows } = await engine.queryRows(
-    `${ctes}\nSELECT hour_ts, n, n_det, med, p95 FROM timeline ORDER BY hour_ts`,
-  );
-  const { rows: slotRows } = await engine.queryRows(
-    `${ctes}\nSELECT hod, weekend, basis, days, med, p95, mx FROM slots ORDER BY weekend, hod`,
-  );
-  const { rows: outsideRows } = await engine.queryRows(
-    `SELECT count(*) AS n FROM ev WHERE entity_key = ${quoteLiteral(entityKey)} AND period IN ('before', 'after')`,
-  );
-  const changes = (await existingTables(engine, ['dl_changes_resolved'])).has('dl_changes_resolved')
-    ? (
-        await engine.queryRows(
-          `SELECT DISTINCT change_id, starts_at, ends_at, summary FROM dl_changes_resolved
-            WHERE identity_key = '*' OR identity_key = ${quoteLiteral(entityKey)} ORDER BY starts_at, change_id`,
-        )
-      ).rows
-    : [];
+  const key = quoteLiteral(entityKey);
+  const { rows: hourRows } = await query(engine, options, `${ctes}\nSELECT hour_ts, n, n_det, med, p95 FROM timeline ORDER BY hour_ts`);
+  const { rows: slotRows } = await query(engine, options, `${ctes}\nSELECT hod, weekend, basis, days, med, p95, mx FROM slots ORDER BY weekend, hod`);
+  const { rows: outsideRows } = await query(engine, options, `SELECT count(*) AS n FROM ev WHERE entity_key = ${key} AND period IN ('before', 'after')`);
+  const { rows: changes } = (await existingTables(engine, options, ['dl_changes_resolved'])).has('dl_changes_resolved')
+    ? await query(
+        engine,
+        options,
+        `SELECT DISTINCT change_id, starts_at, ends_at, summary FROM dl_changes_resolved
+          WHERE identity_key = '*' OR identity_key = ${key} ORDER BY starts_at, change_id`,
+      )
+    : { rows: [] };
   const hours: HourCount[] = hourRows.map((r) => ({
     hour: String(r.hour_ts),
     count: int(r.n),
@@ -536,11 +547,11 @@ export interface HourOfWeekProfile {
 export const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 
 /** 168 hour-of-week cells with the baseline (active days, events per week) and the detection window; null before an analysis. */
-export async function hourOfWeekProfile(engine: Engine, entityKey: string): Promise<HourOfWeekProfile | null> {
-  if (!(await hasAnalysisContext(engine))) return null;
-  const have = await existingTables(engine, ['dl_declared_schedule', 'dl_declared_slots']);
-  if (have.size < 2) return null;
-  const { rows } = await engine.queryRows(fill(hourOfWeekSql, { entity: quoteLiteral(entityKey), min_days: String(USUAL_SLOT_MIN_DAYS) }));
+export async function hourOfWeekProfile(engine: Engine, entityKey: string, options: QueryOptions = {}): Promise<HourOfWeekProfile | null> {
+  if (!(await hasAnalysisContext(engine, options))) return null;
+  const have = await existingTables(engine, options, ['dl_declared_schedule', 'dl_declared_slots']);
+  if (!have.has('dl_declared_schedule') || !have.has('dl_declared_slots')) return null;
+  const { rows } = await query(engine, options, fill(hourOfWeekSql, { entity: quoteLiteral(entityKey), min_days: String(USUAL_SLOT_MIN_DAYS) }));
   const first = rows[0] ?? {};
   const readable = bool(first.schedule_readable);
   return {
@@ -602,10 +613,10 @@ export interface NewInDetection {
 }
 
 /** Actions, resources and source IPs seen in the detection window and never in the entity's baseline; null before an analysis. */
-export async function newInDetection(engine: Engine, entityKey: string, limit = 200): Promise<NewInDetection | null> {
-  if (!(await hasAnalysisContext(engine))) return null;
-  const safeLimit = Math.max(1, Math.floor(limit));
-  const { rows } = await engine.queryRows(fill(newInDetectionSql, { entity: quoteLiteral(entityKey), limit: String(safeLimit) }));
+export async function newInDetection(engine: Engine, entityKey: string, options: QueryOptions & { limit?: number } = {}): Promise<NewInDetection | null> {
+  if (!(await hasAnalysisContext(engine, options))) return null;
+  const safeLimit = Math.max(1, Math.floor(options.limit ?? 200));
+  const { rows } = await query(engine, options, fill(newInDetectionSql, { entity: quoteLiteral(entityKey), limit: String(safeLimit) }));
   const lists: Record<'action' | 'resource' | 'source', NewList> = {
     action: { items: [], total: 0, known: 0 },
     resource: { items: [], total: 0, known: 0 },
@@ -765,10 +776,15 @@ export interface PermissionUse {
  * Each recorded grant of an identity, used or unused (or not judgeable from the logs, with the reason), and the successful
  * actions no grant covers. null before an analysis. `settings` carries the analyst's tuning (minimum observed days).
  */
-export async function permissionUse(engine: Engine, entityKey: string, settings: AnalysisSettings = DEFAULT_SETTINGS): Promise<PermissionUse | null> {
-  if (!(await hasAnalysisContext(engine))) return null;
+export async function permissionUse(
+  engine: Engine,
+  entityKey: string,
+  options: QueryOptions & { settings?: AnalysisSettings } = {},
+): Promise<PermissionUse | null> {
+  if (!(await hasAnalysisContext(engine, options))) return null;
+  const settings = options.settings ?? DEFAULT_SETTINGS;
   const key = quoteLiteral(entityKey);
-  const { rows: idRows } = await engine.queryRows(`SELECT permissions FROM identities WHERE identity_key = ${key}`);
+  const { rows: idRows } = await query(engine, options, `SELECT permissions FROM identities WHERE identity_key = ${key}`);
   const recorded = strs(idRows[0]?.permissions).filter((p) => p.trim() !== '');
   const minObservedDays = paramValue(detection('coverage.unused_permission'), 'min_observed_days', settings);
   const base: PermissionUse = { entityKey, recorded, grants: [], outsideGrant: null, observedDays: null, minObservedDays, note: null };
@@ -776,7 +792,7 @@ export async function permissionUse(engine: Engine, entityKey: string, settings:
   if (recorded.length === 0) return { ...base, note: 'No grants are recorded in the inventory for this identity: nothing to compare its activity with.' };
 
   const unusedChain = grantChainFor('coverage.unused_permission', entityKey, settings);
-  const { rows: grantRows } = await engine.queryRows(`${unusedChain},
+  const { rows: grantRows } = await query(engine, options, `${unusedChain},
     grant_actions AS (
       SELECT c.grant_raw, m.action, m.n FROM classified c
         JOIN mine m ON m.identity_key = c.identity_key AND c.kind = 'aws' AND (m.iam LIKE c.pattern OR m.act LIKE c.pattern)
@@ -805,11 +821,11 @@ export async function permissionUse(engine: Engine, entityKey: string, settings:
   const observedDays = num(grantRows[0]?.observed_days);
 
   const outsideChain = grantChainFor('coverage.used_outside_grant', entityKey, settings);
-  const { rows: judgedRows } = await engine.queryRows(`${outsideChain}\nSELECT count(*) AS n FROM judged`);
+  const { rows: judgedRows } = await query(engine, options, `${outsideChain}\nSELECT count(*) AS n FROM judged`);
   let outsideGrant: OutsideGrantUse[] | null = null;
   let note: string | null = null;
   if (int(judgedRows[0]?.n) > 0) {
-    const { rows } = await engine.queryRows(`${outsideChain}
+    const { rows } = await query(engine, options, `${outsideChain}
       SELECT action, iam_name, n, n_det, first_seen, last_seen, resources[1:5] AS resources, coalesce(needs, []) AS needs
         FROM outside_grant ORDER BY n DESC, action`);
     outsideGrant = rows.map((r) => ({
@@ -852,9 +868,9 @@ export interface IdentityFinding {
 }
 
 /** The entity's findings, open first then by risk; null when no analysis has produced a findings table yet. */
-export async function identityFindings(engine: Engine, entityKey: string): Promise<IdentityFinding[] | null> {
-  if (!(await existingTables(engine, ['findings'])).has('findings')) return null;
-  const { rows } = await engine.queryRows(`
+export async function identityFindings(engine: Engine, entityKey: string, options: QueryOptions = {}): Promise<IdentityFinding[] | null> {
+  if (!(await existingTables(engine, options, ['findings'])).has('findings')) return null;
+  const { rows } = await query(engine, options, `
     SELECT finding_uid, detection_id, title, severity, risk_score, risk_formula, status, subject, first_seen, last_seen,
            evidence_count, explanation, evidence_sql, change_id, exception_id
       FROM findings WHERE entity_key = ${quoteLiteral(entityKey)}

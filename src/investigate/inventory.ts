@@ -343,11 +343,6 @@ export function shadowEventsSql(actor: string): string {
   return `SELECT * FROM events_v WHERE identity_key IS NULL AND coalesce(actor, credential_id, '?') = ${quoteLiteral(actor)} ORDER BY event_time`;
 }
 
-/** The events of one inventory identity, for the SQL console. */
-export function identityEventsSql(identityKey: string): string {
-  return `SELECT * FROM events_v WHERE identity_key = ${quoteLiteral(identityKey)} ORDER BY event_time`;
-}
-
 /** Records the provider writes for itself (AWS services, Okta's system principal) or with no actor at all: not identities. */
 const PROVIDER_SQL = `(actor_key = '?' OR coalesce(actor_type, '') IN ('AWSService', 'SystemPrincipal')
                        OR regexp_matches(actor_key, '(?i)^([a-z0-9-]+\\.)+amazonaws\\.com$|^aws internal$'))`;
@@ -478,13 +473,13 @@ function silentIdentity(r: Row, dormantDays: number): SilentIdentity {
   let usageText: string;
   if (lastUsedAt === null) {
     usage = 'never_used';
-    usageText = 'Never used: the inventory records no last use';
+    usageText = 'The inventory records no last use';
   } else if (daysSinceUsed === null) {
     usage = 'unknown';
     usageText = `Last used ${day(lastUsedAt)} per the inventory`;
   } else if (daysSinceUsed >= dormantDays) {
     usage = 'dormant';
-    usageText = `Dormant: last used ${day(lastUsedAt)} per the inventory, ${plural(daysSinceUsed, 'day')} before as-of`;
+    usageText = `Last used ${day(lastUsedAt)} per the inventory, ${plural(daysSinceUsed, 'day')} before as-of`;
   } else {
     usage = 'recent';
     usageText =

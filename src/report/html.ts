@@ -83,7 +83,7 @@ const span = (from: string | null, to: string | null): string => (from || to ? `
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
 const STATUSES: readonly FindingStatus[] = ['open', 'explained', 'excepted'];
-const STATUS_LABEL: Record<FindingStatus, string> = { open: 'Open', explained: 'Explained by a change window', excepted: 'Excepted' };
+const STATUS_LABEL: Record<FindingStatus, string> = { open: 'Open', explained: 'Explained (change window)', excepted: 'Excepted' };
 
 const TRIAGE_LABEL: Record<TriageStatus, string> = {
   new: 'New',
@@ -103,6 +103,16 @@ const PLACEMENT: Record<ReportChange['placement'], string> = {
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+function groupByEntity(findings: readonly ReportFinding[]): Map<string, ReportFinding[]> {
+  const out = new Map<string, ReportFinding[]>();
+  for (const f of findings) {
+    const list = out.get(f.entityKey);
+    if (list) list.push(f);
+    else out.set(f.entityKey, [f]);
+  }
+  return out;
 }
 
 const maxRisk = (findings: readonly ReportFinding[]): number => findings.reduce((m, f) => Math.max(m, f.riskScore), 0);
@@ -135,6 +145,7 @@ dl.meta dd { margin: 0; }
 nav.toc ol { columns: 2; margin: 0.25rem 0; padding-left: 1.25rem; }
 nav.toc a { color: inherit; }
 table { border-collapse: collapse; width: 100%; margin: 0.4rem 0 0.8rem; font-size: 0.9rem; }
+table.compact { width: auto; min-width: 50%; }
 caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
 th, td { border: 1px solid var(--line); padding: 0.25rem 0.45rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 thead th { border-bottom: 2px solid var(--ink); }
@@ -219,7 +230,7 @@ function severityBadge(severity: string): Markup {
 function summaryTable(findings: readonly ReportFinding[], caption: string): Markup {
   const count = (sev: string | null, status: FindingStatus | null) =>
     findings.filter((f) => (sev === null || f.severity === sev) && (status === null || f.status === status)).length;
-  return h`<table>
+  return h`<table class="compact">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Severity</th>${STATUSES.map((s) => h`<th scope="col" class="num">${STATUS_LABEL[s]}</th>`)}<th scope="col" class="num">Total</th></tr></thead>
 <tbody>
@@ -233,7 +244,7 @@ ${SEVERITY_ORDER.map(
 
 function triageTable(findings: readonly ReportFinding[]): Markup {
   const statuses = Object.keys(TRIAGE_LABEL) as TriageStatus[];
-  return h`<table>
+  return h`<table class="compact">
 <caption>Triage status of these findings</caption>
 <thead><tr>${statuses.map((s) => h`<th scope="col" class="num">${TRIAGE_LABEL[s]}</th>`)}<th scope="col" class="num">With notes</th></tr></thead>
 <tbody><tr>${statuses.map((s) => h`<td class="num">${formatCount(findings.filter((f) => f.triage.status === s).length)}</td>`)}<td class="num">${formatCount(
@@ -284,6 +295,14 @@ function explainedBy(f: ReportFinding, changes: readonly ReportChange[], excepti
       }`,
     );
   }
+  if (!f.exceptionId) {
+    const lapsed = exceptions.filter(
+      (x) => x.expired && (x.detectionId === '*' || x.detectionId === f.detectionId) && (x.identityKey === '*' || x.identityKey === f.entityKey),
+    );
+    for (const x of lapsed) {
+      parts.push(h`exception <span class="mono">${x.id}</span> (owner ${x.owner}) <span class="flag">expired</span> ${utc(x.expiresAt)}: it no longer suppresses this finding`);
+    }
+  }
   return parts.length ? join(parts, h`<br>`) : null;
 }
 
@@ -304,7 +323,11 @@ function findingArticle(f: ReportFinding, rank: number, data: ReportBase): Marku
 <dt>Baseline</dt><dd>${orDash(f.baseline)}${f.maturity && f.maturity !== 'n/a' ? h` <span class="note">(${f.maturity} baseline)</span>` : null}</dd>
 <dt>Declared</dt><dd>${orDash(f.declared)}</dd>
 <dt>Threshold</dt><dd>${orDash(f.threshold)}</dd>
-<dt>Evidence</dt><dd>${plural(f.evidenceCount, 'event')}${f.firstSeen ? h`; first seen ${utc(f.firstSeen)}, last seen ${utc(f.lastSeen)}` : null}</dd>
+<dt>Evidence</dt><dd>${
+    f.evidenceCount === 0 && !f.firstSeen
+      ? 'the inventory record (no log events)'
+      : h`${plural(f.evidenceCount, 'event')}${f.firstSeen ? h`; first seen ${utc(f.firstSeen)}, last seen ${utc(f.lastSeen)}` : null}`
+  }</dd>
 <dt>Risk score</dt><dd>${f.riskFormula}</dd>
 <dt>Frameworks</dt><dd>${frameworkRefs(f)}</dd>
 <dt>Change window / exception</dt><dd>${explained ?? DASH}</dd>
@@ -488,14 +511,15 @@ ${footer(meta)}`;
 function controlsTable(data: HygieneData): Markup {
   const inventory = data.identities.length;
   return h`<table>
-<caption>Totals per control</caption>
 <thead><tr><th scope="col">Control</th><th scope="col">Detections</th><th scope="col" class="num">Identities affected</th>${STATUSES.map(
     (s) => h`<th scope="col" class="num">${STATUS_LABEL[s]}</th>`,
   )}</tr></thead>
 <tbody>${data.controls.map(
     (c) => h`<tr><th scope="row">${c.title}</th><td><ul class="plain">${c.detections.map(
       (d) => h`<li><span class="mono">${d.id}</span> ${d.title}${d.disabled ? h` <span class="flag">switched off</span>` : null}</li>`,
-    )}</ul></td><td class="num">${formatCount(c.entities)}${inventory ? h` <span class="note">of ${formatCount(inventory)}</span>` : null}</td>${STATUSES.map(
+    )}</ul></td><td class="num">${formatCount(c.identities)} <span class="note">of ${formatCount(inventory)}</span>${
+      c.shadowActors ? h`<div class="note">+ ${plural(c.shadowActors, 'actor')} not in the inventory</div>` : null
+    }</td>${STATUSES.map(
       (s) => h`<td class="num">${formatCount(c.byStatus[s])}</td>`,
     )}</tr>`,
   )}</tbody>
@@ -503,8 +527,7 @@ function controlsTable(data: HygieneData): Markup {
 }
 
 function inventoryTable(data: HygieneData): Markup {
-  const byEntity = new Map<string, ReportFinding[]>();
-  for (const f of data.findings) byEntity.set(f.entityKey, [...(byEntity.get(f.entityKey) ?? []), f]);
+  const byEntity = groupByEntity(data.findings);
   return h`<table>
 <thead><tr><th scope="col">Identity</th><th scope="col">Kind · platform</th><th scope="col">Owner</th><th scope="col">Environment · criticality</th><th scope="col">Credential · last rotated (UTC)</th><th scope="col">Last activity (UTC)</th><th scope="col" class="num">Findings open / all</th></tr></thead>
 <tbody>${data.identities.map((i) => {
@@ -538,8 +561,7 @@ function hygieneFindingsTable(findings: readonly ReportFinding[], data: ReportBa
 /** The inventory hygiene report for auditors: identities, their posture and coverage findings, totals per control. */
 export function renderHygieneReport(data: HygieneData, meta: ReportMeta): string {
   const heading = 'Inventory hygiene report';
-  const byEntity = new Map<string, ReportFinding[]>();
-  for (const f of data.findings) byEntity.set(f.entityKey, [...(byEntity.get(f.entityKey) ?? []), f]);
+  const byEntity = groupByEntity(data.findings);
   const known = new Set(data.identities.map((i) => i.key));
   const withFindings = data.identities
     .filter((i) => byEntity.has(i.key))

@@ -190,8 +190,10 @@ export interface ControlTotal {
   id: string;
   title: string;
   detections: { id: string; title: string; disabled: boolean }[];
-  /** Distinct identities (or shadow actors) with at least one finding of the control. */
-  entities: number;
+  /** Distinct inventory identities with at least one finding of the control. */
+  identities: number;
+  /** Distinct actors not in the inventory (shadow identities) with at least one finding of the control. */
+  shadowActors: number;
   byStatus: Record<FindingStatus, number>;
 }
 
@@ -649,6 +651,7 @@ export async function gatherHygieneData(engine: Engine, options: GatherOptions):
     : [];
   const findings = findingRows.map((r) => toFinding(r, triage));
   const hygieneCatalogue = catalogue.filter((d) => d.family === 'posture' || d.family === 'coverage');
+  const inventory = new Set(identities.map((i) => i.key));
   const controls: ControlTotal[] = [];
   const placed = new Set<string>();
   const addControl = (id: string, title: string, detectionIds: readonly string[]) => {
@@ -662,7 +665,8 @@ export async function gatherHygieneData(engine: Engine, options: GatherOptions):
       id,
       title,
       detections: defs.map((d) => ({ id: d.id, title: d.title, disabled: settings.disabled.includes(d.id) })),
-      entities: new Set(mine.map((f) => f.entityKey)).size,
+      identities: new Set(mine.filter((f) => inventory.has(f.entityKey)).map((f) => f.entityKey)).size,
+      shadowActors: new Set(mine.filter((f) => !inventory.has(f.entityKey)).map((f) => f.entityKey)).size,
       byStatus,
     });
   };

@@ -68,13 +68,23 @@ function progressOf(p: ImportProgress): Progress {
  * Import files into the workspace: recognise, normalise, stage, commit in one step. Per-file problems are reported by
  * name; a cancelled or failed import leaves the workspace as it was.
  */
-export async function addEvidenceFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
+/**
+ * Imports run one after another, each with its save and analysis: a second drop waits (it is never refused, and it can
+ * never commit between the reads of a snapshot being saved).
+ */
+let importChain: Promise<unknown> = Promise.resolve();
+
+export function addEvidenceFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
+  if (files.length === 0) return Promise.resolve(null);
+  if (importAbort) pushNotice(services.store, 'info', `${files.length} file${files.length === 1 ? '' : 's'} queued: they are imported when the current import is done.`);
+  const run = () => importFiles(services, files, origin);
+  const result = importChain.then(run, run);
+  importChain = result.catch(() => undefined);
+  return result;
+}
+
+async function importFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
   const { store, engine } = services;
-  if (files.length === 0) return null;
-  if (importAbort) {
-    pushNotice(store, 'error', 'An import is already running: wait for it or cancel it first.');
-    return null;
-  }
   if (store.getState().workspace.readOnly) {
     pushNotice(store, 'error', 'This workspace is open in another tab and read-only here: take it over to add evidence.');
     return null;

@@ -9,9 +9,11 @@ import { ProgressBar } from './components/ProgressBar';
 import { WorkspaceButton } from './components/WorkspacePanel';
 import { HelpMenu } from './components/Tour';
 import { useAppState, useServices } from './context';
-import { EmptyView } from './views/EmptyView';
 import { EvidenceView } from './views/EvidenceView';
 import { FindingsView } from './views/FindingsView';
+import { IdentityView } from './views/IdentityView';
+import { InventoryView } from './views/InventoryView';
+import { ReportsView } from './views/ReportsView';
 import { SettingsView } from './views/SettingsView';
 import { SqlView } from './views/SqlView';
 
@@ -25,8 +27,12 @@ function CurrentView({ view }: { view: ViewId }) {
       return <FindingsView />;
     case 'settings':
       return <SettingsView />;
-    default:
-      return <EmptyView view={view} />;
+    case 'identities':
+      return <IdentityView />;
+    case 'inventory':
+      return <InventoryView />;
+    case 'reports':
+      return <ReportsView />;
   }
 }
 

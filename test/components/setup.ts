@@ -11,6 +11,14 @@ Object.defineProperties(HTMLElement.prototype, {
   clientWidth: { configurable: true, get: () => 1000 },
 });
 
+// jsdom's Range cannot measure either; CodeMirror measures text from an animation frame. Nothing is laid out, so
+// empty rectangles are the truthful answer.
+if (typeof Range !== 'undefined' && typeof Range.prototype.getClientRects !== 'function') {
+  const empty = { x: 0, y: 0, width: 0, height: 0, top: 0, left: 0, right: 0, bottom: 0, toJSON: () => ({}) };
+  Range.prototype.getClientRects = () => Object.assign([], { item: () => null }) as unknown as DOMRectList;
+  Range.prototype.getBoundingClientRect = () => empty as DOMRect;
+}
+
 afterEach(() => {
   cleanup();
   window.location.hash = '';

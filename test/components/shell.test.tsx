@@ -112,8 +112,10 @@ describe('app shell', () => {
     await startEngine(services);
     await user.click(screen.getByRole('link', { name: 'SQL' }));
     const editor = screen.getByRole('textbox', { name: 'SQL query' });
-    await user.clear(editor);
+    await user.click(editor);
+    await user.keyboard('{Control>}a{/Control}{Backspace}');
     await user.type(editor, 'SELECT 42 AS answer');
+    expect(services.store.getState().sql.text).toBe('SELECT 42 AS answer');
     await user.click(screen.getByRole('button', { name: 'Run query' }));
     const grid = await screen.findByRole('table', { name: 'Query result' });
     expect(within(grid).getByRole('columnheader', { name: 'answer' })).toBeTruthy();

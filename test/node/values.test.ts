@@ -47,3 +47,13 @@ describe('tableToRows', () => {
     expect(uiValueToText(new Uint8Array([1, 255]))).toBe('01ff');
   });
 });
+
+describe('BIGINT inside lists and structs (regression: castBigIntToDouble garbled nested values)', () => {
+  it('converts nested counts exactly', async () => {
+    const engine = createNodeEngine();
+    await engine.start();
+    const { rows } = await engine.queryRows("SELECT [3::BIGINT, 9007199254740993::BIGINT] AS l, {'a': 3::BIGINT} AS s, count(*) AS n FROM range(5)");
+    expect(rows[0]).toEqual({ l: [3, '9007199254740993'], s: { a: 3 }, n: 5 });
+    await engine.close();
+  });
+});

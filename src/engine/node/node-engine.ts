@@ -19,7 +19,8 @@ async function createNodeBackend(): Promise<DuckBackend> {
     duckdb.NODE_RUNTIME,
   );
   await db.instantiate(() => {});
-  db.open({ query: { castBigIntToDouble: true } });
+  // No castBigIntToDouble: it mislabels BIGINTs nested in lists and structs; values.ts converts BigInt safely instead.
+  db.open({});
   const connection = db.connect();
   const connectionId = connection.useUnsafe((_bindings, id) => id);
   let alive = true;

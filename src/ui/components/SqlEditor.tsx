@@ -4,14 +4,13 @@ import { PostgreSQL, SQLDialect, sql, type SQLNamespace } from '@codemirror/lang
 import { Compartment, EditorState, Prec } from '@codemirror/state';
 import { keymap } from '@codemirror/view';
 import { basicSetup, EditorView } from 'codemirror';
-import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { useEffect, useImperativeHandle, useLayoutEffect, useRef, type Ref } from 'react';
 import type { SchemaTable } from '../../investigate/schema';
 
 /** DuckDB is Postgres-like; these are the words it adds (or that analysts reach for) on top of the Postgres dialect. */
 const DUCKDB_KEYWORDS =
   'qualify pivot unpivot pivot_wider pivot_longer exclude replace columns asof positional anti semi sample tablesample ' +
-  'summarize describe macro glob ilike similar struct_pack list_value unnest install load attach detach pragma ' +
-  'using sample reservoir bernoulli system percent rows rows_only';
+  'summarize describe macro glob ilike struct_pack list_value unnest install load attach detach pragma reservoir';
 const DUCKDB_TYPES =
   'tinyint utinyint usmallint uinteger ubigint hugeint uhugeint varchar blob timestamp_s timestamp_ms timestamp_ns ' +
   'struct map union list enum bit';
@@ -22,10 +21,9 @@ const DUCKDB_BUILTIN =
   'string_agg median quantile_cont mode hash md5 sha256 starts_with ends_with contains';
 
 const spec = PostgreSQL.spec;
+/** Postgres's lexical rules ($$-strings, E'' escapes, "identifiers") are DuckDB's too; the word lists grow. */
 export const DuckDBDialect = SQLDialect.define({
   ...spec,
-  // Postgres's $$-strings and E'' escapes are not DuckDB's.
-  doubleDollarQuotedStrings: false,
   keywords: `${spec.keywords ?? ''} ${DUCKDB_KEYWORDS}`,
   types: `${spec.types ?? ''} ${DUCKDB_TYPES}`,
   builtin: DUCKDB_BUILTIN,
@@ -69,12 +67,52 @@ function mountPoint(host: HTMLElement): HTMLElement | ShadowRoot {
   return host.shadowRoot ?? host.attachShadow({ mode: 'open' });
 }
 
+/** The document range an input event will replace: its target range, else the DOM selection (shadow-root aware). */
+function inputRange(view: EditorView, event: InputEvent): { from: number; to: number; collapsed: boolean } | null {
+  let ends: [Node | null, number, Node | null, number];
+  const target = typeof event.getTargetRanges === 'function' ? event.getTargetRanges()[0] : undefined;
+  if (target) {
+    ends = [target.startContainer, target.startOffset, target.endContainer, target.endOffset];
+  } else {
+    // Chromium gives no target ranges inside a shadow root; its ShadowRoot.getSelection() sees the selection there.
+    const root = view.root as (Document | ShadowRoot) & { getSelection?: () => Selection | null };
+    const selection = root.getSelection ? root.getSelection() : document.getSelection();
+    if (!selection || selection.rangeCount === 0) return null;
+    ends = [selection.anchorNode, selection.anchorOffset, selection.focusNode, selection.focusOffset];
+  }
+  const [startNode, startOffset, endNode, endOffset] = ends;
+  if (!startNode || !endNode || !view.contentDOM.contains(startNode) || !view.contentDOM.contains(endNode)) return null;
+  try {
+    const a = view.posAtDOM(startNode, startOffset);
+    const b = view.posAtDOM(endNode, endOffset);
+    return { from: Math.min(a, b), to: Math.max(a, b), collapsed: a === b };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Without a layout engine (jsdom) text ranges cannot be measured, and CodeMirror's scroll-into-view after an edit
- * would throw from an animation frame; there is nothing to scroll there, so scrolling is declared done.
+ * Text typed over a selection (and Playwright's fill(), which selects everything and inserts) is otherwise inserted
+ * by Chromium's editing, which carries the deleted text's highlight colour over as a style attribute on a new span:
+ * the CSP refuses it and reports a violation. Such insertions, and multi-line ones, go through CodeMirror instead,
+ * so the browser never edits the DOM for them. Plain typing at a cursor stays CodeMirror's own DOM reading.
  */
-const canMeasureText = typeof Range !== 'undefined' && typeof Range.prototype.getClientRects === 'function';
-const noScrollWithoutLayout = EditorView.scrollHandler.of(() => !canMeasureText);
+const insertThroughCodeMirror = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    if ((event.inputType !== 'insertText' && event.inputType !== 'insertReplacementText') || view.composing) return false;
+    const data = event.data ?? event.dataTransfer?.getData('text/plain') ?? null;
+    if (data === null) return false;
+    const range = inputRange(view, event);
+    if (!range || (range.collapsed && !data.includes('\n'))) return false;
+    const { from, to } = range;
+    event.preventDefault();
+    const text = view.state.toText(data);
+    const insert = () =>
+      view.state.update({ changes: { from, to, insert: text }, selection: { anchor: from + text.length }, userEvent: 'input.type', scrollIntoView: true });
+    if (!view.state.facet(EditorView.inputHandler).some((handler) => handler(view, from, to, data, insert))) view.dispatch(insert());
+    return true;
+  },
+});
 
 export interface SqlEditorHandle {
   /** Insert text at the cursor (replacing a selection) and give the editor focus. */
@@ -100,7 +138,9 @@ export function SqlEditor({ value, onChange, onRun, schema, label = 'SQL query',
   const languageSlot = useRef(new Compartment());
   // The editor is built once; these refs hand it the latest props without rebuilding it.
   const latest = useRef({ value, onChange, onRun, schema, label });
-  latest.current = { value, onChange, onRun, schema, label };
+  useLayoutEffect(() => {
+    latest.current = { value, onChange, onRun, schema, label };
+  });
 
   useEffect(() => {
     const host = hostRef.current;
@@ -124,7 +164,7 @@ export function SqlEditor({ value, onChange, onRun, schema, label = 'SQL query',
           basicSetup,
           languageSlot.current.of(language(latest.current.schema)),
           layoutTheme,
-          noScrollWithoutLayout,
+          insertThroughCodeMirror,
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': latest.current.label }),
           EditorView.updateListener.of((update) => {

@@ -27,12 +27,14 @@ const ADD_LOGS =
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '');
 const time = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC') : '');
 const plural = (n: number, word: string, many = `${word}s`) => `${formatCount(n)} ${n === 1 ? word : many}`;
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+const byText = (a: string | null, b: string | null) => collator.compare(a ?? '', b ?? '');
 
 type SortKey = 'name' | 'platform' | 'owner' | 'age' | 'lastSeen' | 'events' | 'findings';
 const SORTS: Record<SortKey, { label: string; compare: (a: RegisterRow, b: RegisterRow) => number; numeric?: boolean }> = {
-  name: { label: 'Identity', compare: (a, b) => a.name.localeCompare(b.name) },
-  platform: { label: 'Platform', compare: (a, b) => a.platform.localeCompare(b.platform) || (a.account ?? '').localeCompare(b.account ?? '') },
-  owner: { label: 'Owner', compare: (a, b) => (a.owner ?? '').localeCompare(b.owner ?? '') },
+  name: { label: 'Identity', compare: (a, b) => byText(a.name, b.name) },
+  platform: { label: 'Platform', compare: (a, b) => byText(platformLabel(a.platform), platformLabel(b.platform)) || byText(a.account, b.account) },
+  owner: { label: 'Owner', compare: (a, b) => byText(a.owner, b.owner) },
   age: { label: 'Credential age', compare: (a, b) => (a.credentialAgeDays ?? -1) - (b.credentialAgeDays ?? -1), numeric: true },
   lastSeen: { label: 'Last seen (logs)', compare: (a, b) => (a.lastSeen ?? '').localeCompare(b.lastSeen ?? ''), numeric: true },
   events: { label: 'Events', compare: (a, b) => a.events - b.events, numeric: true },
@@ -161,7 +163,7 @@ function RegisterTable({ register }: { register: Register }) {
     const kept = register.rows.filter((r) => matches(r, needle) && (!onlyPosture || r.postureCount > 0));
     const { compare } = SORTS[sort.key];
     const sign = sort.dir === 'asc' ? 1 : -1;
-    return [...kept].sort((a, b) => sign * compare(a, b) || a.name.localeCompare(b.name) || a.identityKey.localeCompare(b.identityKey));
+    return [...kept].sort((a, b) => sign * compare(a, b) || byText(a.name, b.name) || byText(a.identityKey, b.identityKey));
   }, [register.rows, filter, onlyPosture, sort]);
 
   const header = (key: SortKey) => {
@@ -226,7 +228,7 @@ function RegisterTable({ register }: { register: Register }) {
                     {header('owner')}
                     <th scope="col">Team · environment · criticality</th>
                     {header('age')}
-                    <th scope="col">Rotated · expires</th>
+                    <th scope="col">Last rotated</th>
                     <th scope="col">Last used (inventory)</th>
                     {header('lastSeen')}
                     {header('events')}
@@ -237,7 +239,7 @@ function RegisterTable({ register }: { register: Register }) {
                 <tbody>
                   {rows.map((r) => (
                     <tr key={r.identityKey}>
-                      <td>
+                      <td className="inv-id">
                         <button type="button" className="link inv-name" onClick={() => openIdentity(services, r.identityKey)}>
                           {r.name || r.identityKey}
                         </button>
@@ -248,9 +250,9 @@ function RegisterTable({ register }: { register: Register }) {
                       </td>
                       <td>
                         {platformLabel(r.platform)}
-                        {r.account && <div className="note inv-break">{r.account}</div>}
+                        {r.account && <div className="note">{r.account}</div>}
                       </td>
-                      <td>
+                      <td className="inv-owner">
                         {r.owner || <span className="inv-missing">none recorded</span>}
                         {r.ownerStatus && <div className="note">{r.ownerStatus}</div>}
                       </td>
@@ -259,11 +261,12 @@ function RegisterTable({ register }: { register: Register }) {
                         {r.credentialAgeDays === null ? '—' : plural(r.credentialAgeDays, 'day')}
                         {r.credentialType && <div className="note">{r.credentialType}</div>}
                       </td>
-                      <td>
-                        {day(r.lastRotatedAt) || 'never'} · {day(r.expiresAt) || 'no expiry'}
+                      <td className="inv-date">
+                        {day(r.lastRotatedAt) || 'never'}
+                        <div className="note">{r.expiresAt ? `expires ${day(r.expiresAt)}` : 'no expiry'}</div>
                       </td>
-                      <td>{day(r.lastUsedAt) || '—'}</td>
-                      <td>{time(r.lastSeen) || 'not seen'}</td>
+                      <td className="inv-date">{day(r.lastUsedAt) || '—'}</td>
+                      <td className="inv-date">{time(r.lastSeen) || 'not seen'}</td>
                       <td className="num">{formatCount(r.events)}</td>
                       <td className="num">{formatCount(r.aliases)}</td>
                       <td>
@@ -344,7 +347,7 @@ function SilentTable({ rows }: { rows: SilentIdentity[] }) {
         <tbody>
           {rows.map((s) => (
             <tr key={s.identityKey}>
-              <td>
+              <td className="inv-id">
                 <button type="button" className="link inv-name" onClick={() => openIdentity(services, s.identityKey)}>
                   {s.name || s.identityKey}
                 </button>
@@ -401,7 +404,7 @@ function ShadowTable({ rows }: { rows: ShadowActor[] }) {
             const actorId = `inventory-shadow-actor-${index}`;
             return (
               <tr key={a.actor}>
-                <td>
+                <td className="inv-id">
                   <code id={actorId} className="inv-break">
                     {a.actor}
                   </code>
@@ -422,7 +425,7 @@ function ShadowTable({ rows }: { rows: ShadowActor[] }) {
                     </ul>
                   )}
                 </td>
-                <td>
+                <td className="inv-date">
                   {time(a.firstSeen)}
                   <div>{time(a.lastSeen)}</div>
                 </td>

@@ -126,7 +126,7 @@ export function ReportsView() {
           </p>
           <div className="report-actions">
             <button type="button" className="primary" disabled={disabled} aria-describedby={describedBy} onClick={() => void produce('incident')}>
-              Incident report (HTML)
+              Incident Report (HTML)
             </button>
             <span className="report-hint">all open findings</span>
           </div>
@@ -142,7 +142,7 @@ export function ReportsView() {
               ))}
             </select>
             <button type="button" disabled={disabled || !chosen} aria-describedby={describedBy} onClick={() => void produce('identity')}>
-              Incident report for this identity (HTML)
+              Incident Report for this identity (HTML)
             </button>
           </div>
           <p className="report-hint">For one identity the report lists all its findings, explained and excepted ones included.</p>
@@ -155,7 +155,7 @@ export function ReportsView() {
           </p>
           <div className="report-actions">
             <button type="button" className="primary" disabled={disabled} aria-describedby={describedBy} onClick={() => void produce('hygiene')}>
-              Inventory hygiene report (HTML)
+              Inventory Hygiene Report (HTML)
             </button>
           </div>
         </article>

@@ -129,7 +129,7 @@ describe('reconciliation', () => {
     const idle = rec.silent.find((s) => s.name === 'idle')!;
     expect(idle).toMatchObject({ usage: 'dormant', daysSinceUsed: 60, logsLoaded: true });
     expect(idle.coverageText).toBe('AWS logs loaded (2026-03-21 – 2026-03-30), no activity');
-    expect(idle.usageText).toContain('last used');
+    expect(idle.usageText).toBe('Last used 2026-01-30 per the inventory, 60 days before as-of');
 
     const scim = rec.silent.find((s) => s.name === 'scim-client')!;
     expect(scim).toMatchObject({ usage: 'never_used', lastUsedAt: null, logsLoaded: false });

@@ -20,7 +20,14 @@ import { AS_OF, DAY, DETECTION_START, HOUR, daily, event, findings as runFinding
 
 // jsdom ships without type declarations here: load it through require and describe the little we use.
 type Dom = { window: { document: Document } };
-const { JSDOM } = createRequire(import.meta.url)('jsdom') as { JSDOM: new (html: string) => Dom };
+const { JSDOM: RealJSDOM } = createRequire(import.meta.url)('jsdom') as { JSDOM: new (html: string) => Dom };
+/** Parsed once per document: the tests only read. */
+const parsed = new Map<string, Dom>();
+const JSDOM = function (this: unknown, html: string): Dom {
+  let dom = parsed.get(html);
+  if (!dom) parsed.set(html, (dom = new RealJSDOM(html)));
+  return dom;
+} as unknown as new (html: string) => Dom;
 
 const SCRIPT = '<script>alert(1)</script>';
 const IMG = '<img src=x onerror=alert(1)>';
@@ -241,6 +248,11 @@ describe('HTML reports', () => {
       expect(old?.textContent, kind).toMatch(/Expired/);
       expect(old?.textContent, kind).toContain(utcText(AS_OF - 10 * DAY));
     }
+    // A finding an expired exception used to cover is open again, and says so.
+    const wildcard = Array.from(new JSDOM(incidentHtml).window.document.querySelectorAll('#findings article.finding')).find((a) =>
+      a.textContent?.includes('posture.wildcard_permission'),
+    );
+    expect(wildcard?.textContent).toMatch(/exception EXC-OLD \(owner secops\) expired .* UTC: it no longer suppresses this finding/);
     // The excepted finding counts under its exception and is out of the open queue.
     const excepted = all.filter((f) => f.exception_id === 'EXC-ACTIVE');
     expect(excepted.length).toBeGreaterThan(0);
@@ -286,6 +298,9 @@ describe('HTML reports', () => {
     expect(ownership?.textContent).toMatch(/posture\.no_owner/);
     // no owner on JS, departed owner on EVIL: 2 of 3 identities.
     expect(ownership?.querySelectorAll('td.num')[0]?.textContent).toBe('2 of 3');
+    // The shadow actor is counted apart from the inventory's identities.
+    const lifecycle = controls.find((r) => r.querySelector('th')?.textContent === 'Dormant, orphaned and undeclared identities');
+    expect(lifecycle?.querySelectorAll('td.num')[0]?.textContent).toMatch(/of 3\+ 1 actor not in the inventory$/);
     expect(controls.map((r) => r.querySelector('th')?.textContent)).toEqual(
       expect.arrayContaining(['Credential rotation and lifetime', 'Least privilege', 'Dormant, orphaned and undeclared identities']),
     );
@@ -300,3 +315,26 @@ describe('HTML reports', () => {
 function utcText(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+describe('reports on a workspace not analysed yet', () => {
+  let engine: DuckEngine;
+  afterAll(() => engine?.close());
+
+  it('still lists the inventory and the evidence, and says no findings are included', async () => {
+    engine = await workspace({ identities: [identity({ identity_key: CLEAN, name: 'billing-sync' })], events: daily(CLEAN, { daysBack: [5, 0] }) });
+    const settings = { ...DEFAULT_SETTINGS, exceptions: SETTINGS.exceptions };
+    const incident = await gatherIncidentData(engine, { settings, now: AS_OF });
+    const hygiene = await gatherHygieneData(engine, { settings, now: AS_OF });
+    expect(incident.analysed).toBe(false);
+    expect(incident.findings).toEqual([]);
+    expect(incident.context.lastEvent).not.toBeNull();
+    expect(hygiene.identities.map((i) => i.name)).toEqual(['billing-sync']);
+    expect(hygiene.identities[0]?.eventCount).toBe(5);
+    expect(await listReportIdentities(engine)).toEqual([{ entityKey: CLEAN, name: 'billing-sync', shadow: false, findings: 0, open: 0, maxRisk: null }]);
+    for (const html of [renderIncidentReport(incident, { workspaceName: 'w', generatedAt: AS_OF }), renderHygieneReport(hygiene, { workspaceName: 'w', generatedAt: AS_OF })]) {
+      expect(html).toContain('has not been analysed yet');
+      expect(html).toContain('inv.x');
+      expect(html).toMatch(/EXC-OLD.*Expired/s);
+    }
+  });
+});

@@ -43,7 +43,7 @@ addr AS (
     FROM det_src d JOIN net n ON n.entity_key = d.entity_key AND n.source_ip = d.source_ip
 ),
 -- Detection-window addresses never seen in the baseline; the finding's subject is the new /24, or the address itself.
-fresh AS (
+fresh AS MATERIALIZED (
   SELECT d.*, bn.network IS NOT NULL AS known_network,
          CASE WHEN d.family = 4 AND bn.network IS NULL THEN d.network ELSE d.ip END AS subject
     FROM addr d
@@ -91,7 +91,7 @@ SELECT g.entity_key, g.subject, g.t0 AS first_seen, g.t1 AS last_seen, g.n AS ev
             THEN 'any source address absent from the baseline (IPv4 grouped by /24)'
             ELSE 'any source network absent from the baseline (IPv4 /24; a new address in a known /24 is not reported)' END AS threshold,
        -- A new network is the finding; a new user-agent family from it (a different tool or OS) makes it much stronger.
-       least(1.0, CASE WHEN g.known_network THEN 0.2 ELSE 0.5 END + CASE WHEN u.new_families IS NOT NULL THEN 0.5 ELSE 0 END) AS intensity,
+       CAST(CASE WHEN g.known_network THEN 0.2 ELSE 0.5 END + CASE WHEN u.new_families IS NOT NULL THEN 0.5 ELSE 0 END AS DOUBLE) AS intensity,
        MAP {'addresses': g.ips, 'address_count': CAST(g.n_ips AS VARCHAR), 'network': CASE WHEN g.family = 4 THEN regexp_extract(split_part(g.ips, ', ', 1), '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' ELSE '' END,
             'known_network': CAST(g.known_network AS VARCHAR), 'user_agent_families': coalesce(u.families, ''),
             'new_user_agent_families': coalesce(u.new_families, ''), 'baseline_networks': CAST(coalesce(b.n_nets, 0) AS VARCHAR)} AS details

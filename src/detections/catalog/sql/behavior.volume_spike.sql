@@ -111,8 +111,8 @@ hour_findings AS (
                 CASE WHEN s.bursty THEN format(', above the largest baseline hour ({:,})', s.max_hour) ELSE '' END) AS threshold,
          least(1.0, 0.2 + ln(s.n / s.bar) / ln(10)) AS intensity,
          MAP {'granularity': 'hour', 'count': CAST(s.n AS VARCHAR), 'count_outside_change': CAST(s.n_out AS VARCHAR),
-              'median': CAST(round(s.med, 2) AS VARCHAR), 'mad': CAST(round(s.mad, 2) AS VARCHAR), 'scale': CAST(round(s.scale, 2) AS VARCHAR),
-              'p99': CAST(round(s.p99, 2) AS VARCHAR), 'z': CAST(round(s.z_all, 1) AS VARCHAR), 'z_outside_change': CAST(round(s.z_out, 1) AS VARCHAR),
+              'median': rtrim(rtrim(printf('%.2f', s.med), '0'), '.'), 'mad': rtrim(rtrim(printf('%.2f', s.mad), '0'), '.'), 'scale': rtrim(rtrim(printf('%.2f', s.scale), '0'), '.'),
+              'p99': rtrim(rtrim(printf('%.2f', s.p99), '0'), '.'), 'z': CAST(round(s.z_all, 1) AS VARCHAR), 'z_outside_change': CAST(round(s.z_out, 1) AS VARCHAR),
               'baseline_days': CAST(s.days AS VARCHAR), 'kind': CASE WHEN NOT s.use_same THEN 'all days' WHEN s.weekend THEN 'weekend' ELSE 'weekday' END,
               'largest_baseline_hour': CAST(s.max_hour AS VARCHAR), 'bursty': CAST(s.bursty AS VARCHAR), 'bar': CAST(CAST(s.bar AS BIGINT) AS VARCHAR)} AS details
     FROM hspikes s JOIN htop t ON t.entity_key = s.entity_key AND t.hour_ts = s.hour_ts
@@ -180,8 +180,8 @@ day_findings AS (
                 CASE WHEN s.bursty THEN format(', above the largest baseline day ({:,})', s.max_day) ELSE '' END) AS threshold,
          least(1.0, 0.2 + ln(s.n / s.bar) / ln(10)) AS intensity,
          MAP {'granularity': 'day', 'count': CAST(s.n AS VARCHAR), 'count_outside_change': CAST(s.n_out AS VARCHAR),
-              'median': CAST(round(s.med, 2) AS VARCHAR), 'mad': CAST(round(s.mad, 2) AS VARCHAR), 'scale': CAST(round(s.scale, 2) AS VARCHAR),
-              'p99': CAST(round(s.p99, 2) AS VARCHAR), 'z': CAST(round(s.z_all, 1) AS VARCHAR), 'z_outside_change': CAST(round(s.z_out, 1) AS VARCHAR),
+              'median': rtrim(rtrim(printf('%.2f', s.med), '0'), '.'), 'mad': rtrim(rtrim(printf('%.2f', s.mad), '0'), '.'), 'scale': rtrim(rtrim(printf('%.2f', s.scale), '0'), '.'),
+              'p99': rtrim(rtrim(printf('%.2f', s.p99), '0'), '.'), 'z': CAST(round(s.z_all, 1) AS VARCHAR), 'z_outside_change': CAST(round(s.z_out, 1) AS VARCHAR),
               'baseline_days': CAST(s.days AS VARCHAR), 'kind': CASE WHEN NOT s.use_same THEN 'all days' WHEN s.weekend THEN 'weekend' ELSE 'weekday' END,
               'largest_baseline_day': CAST(s.max_day AS VARCHAR), 'bursty': CAST(s.bursty AS VARCHAR), 'bar': CAST(CAST(s.bar AS BIGINT) AS VARCHAR)} AS details
     FROM djudged s WHERE s.n >= s.bar
