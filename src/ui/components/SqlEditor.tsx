@@ -48,10 +48,11 @@ function language(schema: readonly SchemaTable[]) {
 // Inside a shadow root (below) the app's stylesheet does not reach the editor, so its few layout rules live here,
 // in terms of the app's CSS variables, which do cross the boundary.
 const layoutTheme = EditorView.theme({
-  '&': { height: '100%', backgroundColor: 'var(--panel, #fff)', color: 'var(--ink, #17212b)', fontSize: '0.9rem' },
+  // The editor keeps a light page in both themes: CodeMirror's token colours are made for one.
+  '&': { height: '100%', backgroundColor: 'var(--editor-bg, #fff)', color: 'var(--editor-ink, #17212b)', fontSize: '0.9rem' },
   '&.cm-focused': { outline: 'none' },
   '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", overflow: 'auto' },
-  '.cm-gutters': { backgroundColor: 'var(--bg, #f6f7f9)', borderRight: '1px solid var(--line, #d9dee5)', color: 'var(--muted, #5b6776)' },
+  '.cm-gutters': { backgroundColor: 'var(--editor-gutter, #f6f7f9)', borderRight: '1px solid var(--line, #d9dee5)', color: 'var(--editor-muted, #5b6776)' },
   '.cm-tooltip-autocomplete ul li[aria-selected]': { backgroundColor: 'var(--accent, #1f7a70)', color: 'var(--accent-ink, #fff)' },
 });
 

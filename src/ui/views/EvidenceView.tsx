@@ -106,7 +106,7 @@ export function EvidenceView() {
       )}
       <LastImport />
       <MappingEditors />
-      <div className="result-scroll">
+      <div className="result-scroll" tabIndex={0} role="region" aria-label="Evidence files table, scrollable">
         <table className="grid" aria-label="Evidence files">
           <thead>
             <tr>

@@ -131,7 +131,7 @@ function Evidence({ finding }: { finding: Finding }) {
   const pages = Math.max(1, Math.ceil(data.total / EVIDENCE_PAGE));
   return (
     <div>
-      <div className="result-scroll">
+      <div className="result-scroll" tabIndex={0} role="region" aria-label="Evidence events, scrollable">
         <table className="grid compact" aria-label={`Evidence events (${data.total})`}>
           <thead>
             <tr>

@@ -70,7 +70,7 @@ function EditorFor({ request }: { request: Request }) {
         })}
       </div>
       <p className="note">Columns not mapped (kept in the original file, shown here): {unmapped.length ? unmapped.join(', ') : 'none'}</p>
-      <div className="result-scroll preview">
+      <div className="result-scroll preview" tabIndex={0} role="region" aria-label={`Preview of ${request.name}, scrollable`}>
         <table className="grid" aria-label={`Preview of ${request.name}`}>
           <thead>
             <tr>

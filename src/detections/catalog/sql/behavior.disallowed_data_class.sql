@@ -14,13 +14,14 @@ touched AS (
   SELECT e.entity_key, e.resource, coalesce(e.action, '(no action)') AS action, count(*) AS n,
          count(*) FILTER (WHERE e.change_id IS NULL) AS n_out, min(e.change_id) AS change_id, min(e.event_time) AS t0, max(e.event_time) AS t1
     FROM ev e JOIN declaring d ON d.identity_key = e.entity_key
-   WHERE e.period = 'detection' AND nullif(trim(e.resource), '') IS NOT NULL
+   WHERE e.period = 'detection' AND e.resource IS NOT NULL
    GROUP BY e.entity_key, e.resource, coalesce(e.action, '(no action)')
 ),
 res AS (
   SELECT entity_key, resource, sum(n) AS n, sum(n_out) AS n_out, min(change_id) AS change_id, min(t0) AS t0, max(t1) AS t1,
          string_agg(format('{:,} {}', n, action), ', ' ORDER BY n DESC, action) AS actions
     FROM touched GROUP BY entity_key, resource
+  HAVING CASE WHEN sum(n) > 0 THEN trim(resource) <> '' END
 ),
 classed AS (
   SELECT r.entity_key, r.resource, lower(trim(rc.data_class)) AS data_class, any_value(rc.pattern) AS pattern

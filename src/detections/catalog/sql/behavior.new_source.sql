@@ -54,15 +54,14 @@ fresh AS MATERIALIZED (
 ),
 base_ua AS (
   SELECT DISTINCT entity_key,
-         CASE WHEN user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(user_agent), '^([^/\s]+)', 1)) END
+         CASE WHEN trim(user_agent) = '' THEN NULL WHEN user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(user_agent), '^([^/\s]+)', 1)) END
            || coalesce(' on ' || CASE WHEN regexp_matches(user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
                                       WHEN regexp_matches(user_agent, '(?i)windows') THEN 'windows'
                                       WHEN regexp_matches(user_agent, '(?i)android') THEN 'android'
                                       WHEN regexp_matches(user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
                                       WHEN regexp_matches(user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') AS ua_family
     FROM (SELECT DISTINCT entity_key, user_agent FROM ev
-           WHERE period = 'baseline' AND user_agent IS NOT NULL AND trim(user_agent) <> ''
-             AND entity_key IN (SELECT entity_key FROM fresh))
+           WHERE period = 'baseline' AND user_agent IS NOT NULL AND entity_key IN (SELECT entity_key FROM fresh))
 ),
 ua AS (
   SELECT f.entity_key, f.subject,

@@ -30,7 +30,7 @@ pot AS MATERIALIZED (
    WHERE NOT coalesce(d.readable, false) OR ds.hour_of_week IS NULL
 ),
 -- Learned: distinct baseline days per slot (one grouped pass; cheaper here than filtering the baseline down to those slots first).
-learned AS (
+learned AS MATERIALIZED (
   SELECT entity_key, hour_of_week, count(DISTINCT day_ts) AS days FROM ev WHERE period = 'baseline' GROUP BY entity_key, hour_of_week
 ),
 judged AS (

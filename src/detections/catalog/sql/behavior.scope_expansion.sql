@@ -11,12 +11,14 @@ base_size AS (
     FROM base GROUP BY entity_key
 ),
 det AS (
-  SELECT entity_key, resource, coalesce(action, '(no action)') AS action, count(*) AS n,
-         count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-    FROM ev
-   WHERE period = 'detection' AND resource IS NOT NULL AND trim(resource) <> ''
-     AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$') AND lower(resource) <> lower(entity_key)
-   GROUP BY entity_key, resource, coalesce(action, '(no action)')
+  SELECT * FROM (
+    SELECT entity_key, resource, coalesce(action, '(no action)') AS action, count(*) AS n,
+           count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
+      FROM ev WHERE period = 'detection' AND resource IS NOT NULL
+     GROUP BY entity_key, resource, coalesce(action, '(no action)'))
+   -- String tests on the groups; "n > 0" keeps the optimizer from pushing them down onto every event of ev.
+   WHERE CASE WHEN n > 0 THEN trim(resource) <> '' AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$')
+                              AND lower(resource) <> lower(entity_key) END
 ),
 fresh AS (
   SELECT d.entity_key, d.resource, sum(d.n) AS n, sum(d.n_out) AS n_out, min(d.change_id) AS change_id, min(d.t0) AS t0, max(d.t1) AS t1,
