@@ -95,7 +95,15 @@ export async function openWorkspace(services: AppServices, id?: string, options:
     else await engine.start();
     const [settings, triage, mappings] = await Promise.all([workspaces.settings(record.id), workspaces.triage(record.id), workspaces.mappings()]);
     store.setState({ settings, triage, mappings });
-    await restoreSnapshot(workspaces.db, engine, record.id);
+    const restoreStart = performance.now();
+    const restored = await restoreSnapshot(workspaces.db, engine, record.id);
+    if (restored) {
+      performance.measure('driftline:restore', {
+        start: restoreStart,
+        duration: performance.now() - restoreStart,
+        detail: { events: record.events, storedBytes: record.storedBytes },
+      });
+    }
     if (owned) await workspaces.markOpened(record.id);
     else pushNotice(store, 'info', `"${record.name}" is open in another tab: it is read-only here until you take it over.`);
     await refreshEvidence(services);
@@ -114,7 +122,8 @@ export async function saveWorkspace(services: AppServices): Promise<boolean> {
   if (!workspaces || !current || store.getState().workspace.readOnly) return false;
   store.setState((state) => ({ workspace: { ...state.workspace, saving: true } }));
   try {
-    await saveSnapshot(workspaces.db, engine, current.id);
+    const stats = await saveSnapshot(workspaces.db, engine, current.id);
+    performance.measure('driftline:save', { start: performance.now() - stats.ms, duration: stats.ms, detail: { bytes: stats.bytes, events: stats.rows.events ?? 0 } });
     await refreshWorkspaceList(services);
     return true;
   } catch (error) {
