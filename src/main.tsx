@@ -6,6 +6,7 @@ import { createWorkerReader } from './ingest/worker-reader';
 import { bindEngineStatus, type AppServices } from './state/actions';
 import { browserLocks, openWorkspace } from './state/workspace-actions';
 import { DriftlineDB } from './workspace/db';
+import { flushDrafts } from './workspace/drafts';
 import { Workspaces } from './workspace/service';
 import { createAppStore } from './state/store';
 import { App } from './ui/App';
@@ -44,6 +45,9 @@ void services.engine.start().then(
   () => undefined,
 );
 void openWorkspace(services);
+// Whatever is still being typed is written when the page is hidden or closed.
+window.addEventListener('pagehide', () => flushDrafts());
+document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flushDrafts());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

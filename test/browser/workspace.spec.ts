@@ -126,3 +126,16 @@ test('export a workspace, delete it, import the file: findings, triage and setti
   await app.getByRole('link', { name: 'Findings' }).click();
   await expect(app.getByRole('table', { name: 'Findings queue' }).getByRole('row', { name: /Escalated/ })).toHaveCount(1);
 });
+
+test('a note still being typed survives a reload (autosaved draft, flushed on pagehide)', async ({ app }) => {
+  await engineReady(app);
+  await openSample(app);
+  await app.getByRole('table', { name: 'Findings queue' }).getByRole('row').nth(1).getByRole('button').click();
+  await app.getByLabel('Note').fill('half-written thought about the key');
+  await app.reload();
+  await engineReady(app);
+  await app.getByRole('link', { name: 'Findings' }).click();
+  await expect(app.getByRole('status', { name: 'Findings summary' })).toContainText(/\d+ open/, { timeout: 60_000 });
+  await app.getByRole('table', { name: 'Findings queue' }).getByRole('row').nth(1).getByRole('button').click();
+  await expect(app.getByLabel('Note')).toHaveValue('half-written thought about the key');
+});

@@ -9,6 +9,7 @@ import { formatCount } from '../../lib/format';
 import { defaultTriage, type TriageStatus } from '../../report/findings-export';
 import { exportFindings, openIdentity, openInConsole } from '../../state/actions';
 import { setTriage } from '../../state/workspace-actions';
+import { loadDraft, saveDraft } from '../../workspace/drafts';
 import { useAppState, useServices } from '../context';
 import './findings.css';
 
@@ -68,8 +69,17 @@ function Triage({ finding }: { finding: Finding }) {
   const uid = text(finding.finding_uid);
   const triage = useAppState((s) => s.triage[uid]);
   const readOnly = useAppState((s) => s.workspace.readOnly);
-  const [note, setNote] = useState('');
+  const workspaceId = useAppState((s) => s.workspace.current?.id ?? null);
+  const [note, setNoteState] = useState('');
   const status = triage?.status ?? defaultTriage(finding);
+  // A note being typed survives a reload or a closed laptop: saved as a draft, restored here.
+  useEffect(() => {
+    setNoteState(workspaceId ? loadDraft(workspaceId, uid) : '');
+  }, [workspaceId, uid]);
+  const setNote = (value: string) => {
+    setNoteState(value);
+    if (workspaceId) saveDraft(workspaceId, uid, value);
+  };
   return (
     <div className="triage">
       <label>
