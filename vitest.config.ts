@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'components',
           environment: 'jsdom',
-          include: ['test/components/**/*.test.tsx'],
+          include: ['test/components/**/*.test.tsx', 'test/components/**/*.test.ts'],
           setupFiles: ['test/components/setup.ts'],
           testTimeout: 20_000,
         },
