@@ -212,9 +212,12 @@ export class ImportTransaction {
     // Everything in one transaction: either all of this import is visible or none of it.
     await this.engine.exec(
       `BEGIN TRANSACTION;
+       -- Only events with a vendor id can be duplicates: ranking the others too would sort them all in one partition.
        CREATE TEMP TABLE ${t('all_events')} AS
+         SELECT s.*, 1 AS dup_rank FROM (${staged}) s WHERE s.event_id IS NULL
+         UNION ALL
          SELECT s.*, row_number() OVER (PARTITION BY s.source_format, s.event_id ORDER BY s.file_id, s.source_row) AS dup_rank
-           FROM (${staged}) s;
+           FROM (${staged}) s WHERE s.event_id IS NOT NULL;
        CREATE TEMP TABLE ${t('new_events')} AS
          SELECT a.* EXCLUDE (dup_rank) FROM ${t('all_events')} a
           WHERE a.event_id IS NULL
