@@ -92,7 +92,13 @@ export async function engineReady(page: Page): Promise<string> {
 /** Run SQL through the console as a user would and return the result grid. */
 export async function runInConsole(page: Page, sql: string) {
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'SQL' }).click();
-  await page.getByRole('textbox', { name: 'SQL query' }).fill(sql);
+  // As a user does it: select all through the editor's own keymap, then type. (Playwright's fill() selects through
+  // the DOM, which CodeMirror inside its shadow root did not always take: the text landed before the old query.)
+  const editor = page.getByRole('textbox', { name: 'SQL query' });
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.insertText(sql);
+  await expect.poll(() => editor.evaluate((el) => (el as HTMLElement).innerText.replace(/\u00a0/g, ' ').trim())).toBe(sql.trim());
   await page.getByRole('button', { name: 'Run query' }).click();
   return page.getByRole('table', { name: 'Query result' });
 }
