@@ -32,7 +32,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromiumArgs, chromiumPath } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData } from './bench/generate.mjs';
-import { cpuJiffies, dec, int, machineInfo, median, MiB, mib, size, table, waitForQuiet } from './bench/report.mjs';
+import { cpuJiffies, dec, goalsWarningsNotes, int, machineInfo, median, MiB, mib, size, table, waitForQuiet } from './bench/report.mjs';
 import { loadAppAnalysis, NATIVE_ENGINE_SCRIPT } from './bench/native-engine.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -806,17 +806,7 @@ function printReport(result, opt) {
       ids.map((id) => [id, int(cb[id]), ...natives.map((v) => int(nb[v.threads][id])), ratio2(cb[id], nb[2]?.[id]), c ? pct(cb[id] / c.median.totalMs) : '–']),
     ),
   );
-  out.push('');
-  out.push('Goals (from the issue)');
-  out.push(table([{ title: 'goal' }, { title: 'measured' }, { title: 'result' }], result.goals.map((g) => [g.goal, g.shown, g.result])));
-  if (result.warnings.length) {
-    out.push('');
-    out.push('Warnings');
-    for (const w of result.warnings) out.push(`  ! ${w}`);
-  }
-  out.push('');
-  out.push('Notes');
-  for (const n of result.notes) out.push(`  - ${n}`);
+  out.push(...goalsWarningsNotes(result));
   console.log(out.join('\n'));
 }
 

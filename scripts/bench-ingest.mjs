@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { cloudTrailPlan, CHECK_SQL, csvPlan, loadAppModules, readAppSqlFiles } from './bench/app-sql.mjs';
 import { browserImport, chromiumPath, launchChromium } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData, RECORDS_PER_FILE } from './bench/generate.mjs';
-import { busySeconds, cpuJiffies, dec, int, machineInfo, medianOf, mib, MiB, ratio, size, table, waitForQuiet } from './bench/report.mjs';
+import { busySeconds, cpuJiffies, dec, goalsWarningsNotes, int, machineInfo, medianOf, mib, MiB, ratio, size, table, waitForQuiet } from './bench/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench-results');
@@ -441,17 +441,7 @@ function printReport(result, datasets, opt) {
       ),
     );
   }
-  out.push('');
-  out.push('Goals (from the issue)');
-  out.push(table([{ title: 'goal' }, { title: 'measured' }, { title: 'result' }], result.goals.map((g) => [g.goal, g.shown, g.result])));
-  if (result.warnings.length) {
-    out.push('');
-    out.push('Warnings');
-    for (const w of result.warnings) out.push(`  ! ${w}`);
-  }
-  out.push('');
-  out.push('Notes');
-  for (const n of result.notes) out.push(`  - ${n}`);
+  out.push(...goalsWarningsNotes(result));
   console.log(out.join('\n'));
 }
 

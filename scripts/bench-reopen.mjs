@@ -24,7 +24,7 @@ import {
   series, settle, splitTimings, stampOf,
 } from './bench-detect.mjs';
 import { DEFAULT_SEED, ensureData } from './bench/generate.mjs';
-import { dec, int, machineInfo, median, MiB, mib, size, table } from './bench/report.mjs';
+import { dec, goalsWarningsNotes, int, machineInfo, median, MiB, mib, size, table } from './bench/report.mjs';
 import { loadAppAnalysis } from './bench/native-engine.mjs';
 
 const GOALS = { usableMs: 3000 };
@@ -244,17 +244,7 @@ function printReport(result, opt) {
       ],
     ),
   );
-  out.push('');
-  out.push('Goals (from the issue)');
-  out.push(table([{ title: 'goal' }, { title: 'measured' }, { title: 'result' }], result.goals.map((g) => [g.goal, g.shown, g.result])));
-  if (result.warnings.length) {
-    out.push('');
-    out.push('Warnings');
-    for (const w of result.warnings) out.push(`  ! ${w}`);
-  }
-  out.push('');
-  out.push('Notes');
-  for (const n of result.notes) out.push(`  - ${n}`);
+  out.push(...goalsWarningsNotes(result));
   console.log(out.join('\n'));
 }
 

@@ -98,3 +98,12 @@ export async function waitForQuiet(maxMs, threshold = 0.2) {
   } while (Date.now() < until);
   return share;
 }
+
+/** The closing part every benchmark prints: goals with PASS/MISS, warnings, notes. */
+export function goalsWarningsNotes(result) {
+  const out = ['', 'Goals (from the issue)'];
+  out.push(table([{ title: 'goal' }, { title: 'measured' }, { title: 'result' }], result.goals.map((g) => [g.goal, g.shown, g.result])));
+  if (result.warnings.length) out.push('', 'Warnings', ...result.warnings.map((w) => `  ! ${w}`));
+  out.push('', 'Notes', ...result.notes.map((n) => `  - ${n}`));
+  return out;
+}
