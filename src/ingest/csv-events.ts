@@ -2,7 +2,6 @@
 // every column read as text, then one SELECT turns a row into a canonical event. Ragged rows are kept out with reasons.
 import { quoteIdent, quoteLiteral } from '../engine/sql';
 import type { Platform, SourceFormat } from './canonical';
-import { parseTime } from './time';
 
 /** Canonical event fields a CSV column can feed. */
 export const EVENT_FIELDS = [
@@ -86,8 +85,6 @@ export function timeSql(col: string, format: TimeFormat): string {
   }
 }
 
-/** True when parseTime (JS) and timeSql (SQL) must agree: used by tests. */
-export const parseTimeJs = parseTime;
 
 export interface CsvReadOptions {
   /** Engine file name of the (UTF-8) file. */

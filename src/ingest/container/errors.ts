@@ -61,6 +61,5 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Thousands separators for offsets and counts in messages ("byte offset 5,234,567"). */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+// Counts read the same here as everywhere in the app.
+export { formatCount } from '../../lib/format';
