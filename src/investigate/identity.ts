@@ -646,7 +646,7 @@ export async function newInDetection(engine: Engine, entityKey: string, options:
 //
 // The matching is the coverage detections' own SQL (coverage.unused_permission, coverage.used_outside_grant), not a copy:
 // their CTE chains are taken as they are, with the recorded grants narrowed to this one identity, and read at the CTE
-// that holds the per-grant verdict (`classified` + `exercised`) or the uncovered actions (`outside_grant`). The page and the
+// that holds the per-grant verdict (`classified` + `exercised`) or the uncovered actions with their resources (`listed`). The page and the
 // findings therefore judge a grant alike (CloudTrail → IAM names, wildcards, data-event classes, Okta / GitHub families).
 
 interface WithQuery {
@@ -827,7 +827,7 @@ export async function permissionUse(
   if (int(judgedRows[0]?.n) > 0) {
     const { rows } = await query(engine, options, `${outsideChain}
       SELECT action, iam_name, n, n_det, first_seen, last_seen, resources[1:5] AS resources, coalesce(needs, []) AS needs
-        FROM outside_grant ORDER BY n DESC, action`);
+        FROM listed ORDER BY n DESC, action`);
     outsideGrant = rows.map((r) => ({
       action: String(r.action),
       iamAction: String(r.iam_name),

@@ -2,14 +2,12 @@
 -- last activity before it (events of any age, or the inventory's last-used date when that is later). Evidence: everything the
 -- entity did from the return to the end of the window.
 WITH
--- The last activity before the detection window (one cheap per-entity pass), then the detection window's own hours.
+-- The last activity before the detection window, then the detection window's own hours (both from the shared per-hour counts).
 edge AS (
-  SELECT entity_key, max(event_time) AS last_pre FROM ev WHERE period IN ('before', 'baseline') GROUP BY entity_key
+  SELECT entity_key, max(t1) AS last_pre FROM dl_entity_hours WHERE period IN ('before', 'baseline') GROUP BY entity_key
 ),
 hrs AS MATERIALIZED (
-  SELECT entity_key, hour_ts, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id,
-         min(event_time) AS t0, max(event_time) AS t1
-    FROM ev WHERE period = 'detection' GROUP BY entity_key, hour_ts
+  SELECT entity_key, hour_ts, n, n_out, change_id, t0, t1 FROM dl_entity_hours WHERE period = 'detection'
 ),
 -- Silences: between consecutive active hours of the window, and from the last earlier activity to the first hour in it.
 gaps AS (
@@ -31,7 +29,7 @@ silent AS (
          date_diff('second', greatest(b.last_event_before, coalesce(b.inventory_last_used, b.last_event_before)), b.back_at) / 86400.0 AS silent_days
     FROM back b
 ),
-firsts AS (
+firsts AS MATERIALIZED (
   SELECT * FROM silent WHERE silent_days >= dormancy_days
  QUALIFY row_number() OVER (PARTITION BY entity_key ORDER BY back_at) = 1
 ),

@@ -1,13 +1,14 @@
 -- behavior.new_action: an action the entity performed in the detection window that never appears in its baseline.
 -- One finding per (entity, new action). Entities with no baseline at all still get findings, marked immature.
+-- Reads the shared per-action counts (dl_entity_actions), not the events.
 WITH base AS MATERIALIZED (
-  SELECT DISTINCT entity_key, action FROM ev WHERE period = 'baseline' AND action IS NOT NULL
+  SELECT DISTINCT entity_key, action FROM dl_entity_actions WHERE period = 'baseline' AND action IS NOT NULL
 ),
 base_size AS (SELECT entity_key, count(*) AS n_actions FROM base GROUP BY entity_key),
 det AS (
-  SELECT entity_key, action, min(event_time) AS first_seen, max(event_time) AS last_seen, count(*) AS n,
-         count(*) FILTER (WHERE change_id IS NULL) AS outside, min(change_id) AS change_id
-    FROM ev WHERE period = 'detection' AND action IS NOT NULL GROUP BY entity_key, action
+  SELECT entity_key, action, min(t0) AS first_seen, max(t1) AS last_seen, sum(n) AS n,
+         sum(n_out) AS outside, min(change_id) AS change_id
+    FROM dl_entity_actions WHERE period = 'detection' AND action IS NOT NULL GROUP BY entity_key, action
 )
 SELECT d.entity_key,
        d.action AS subject,

@@ -2,13 +2,30 @@
 -- address itself), with the user-agent family as supporting evidence. Service names ('s3.amazonaws.com', 'AWS Internal') are
 -- not networks and are ignored. A new address inside a known /24 is only reported when known_network = 1.
 WITH
--- Baseline addresses: a plain DISTINCT over the baseline; every string test runs on the distinct values, not on every event.
-base_src AS MATERIALIZED (SELECT DISTINCT entity_key, source_ip FROM ev WHERE period = 'baseline' AND source_ip IS NOT NULL),
+-- One pass over the baseline: its distinct (address, user agent) pairs; every string test runs on distinct values, not on events.
+base_obs AS MATERIALIZED (
+  SELECT DISTINCT entity_key, source_ip, user_agent FROM ev
+   WHERE period = 'baseline' AND (source_ip IS NOT NULL OR user_agent IS NOT NULL)
+),
+base_src AS MATERIALIZED (SELECT DISTINCT entity_key, source_ip FROM base_obs WHERE source_ip IS NOT NULL),
 det_src AS MATERIALIZED (
   SELECT entity_key, source_ip, user_agent, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
          min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
     FROM ev WHERE period = 'detection' AND source_ip IS NOT NULL
    GROUP BY entity_key, source_ip, user_agent
+),
+-- User-agent family, once per distinct user-agent string: the product token (any browser = 'browser') and the operating system
+-- when the string names one.
+ua_names AS MATERIALIZED (
+  SELECT user_agent,
+         CASE WHEN trim(user_agent) = '' THEN NULL
+              ELSE CASE WHEN user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(user_agent), '^([^/\s]+)', 1)) END
+                   || coalesce(' on ' || CASE WHEN regexp_matches(user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
+                                              WHEN regexp_matches(user_agent, '(?i)windows') THEN 'windows'
+                                              WHEN regexp_matches(user_agent, '(?i)android') THEN 'android'
+                                              WHEN regexp_matches(user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
+                                              WHEN regexp_matches(user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') END AS ua_family
+    FROM (SELECT user_agent FROM base_obs UNION SELECT user_agent FROM det_src) WHERE user_agent IS NOT NULL
 ),
 -- Address family: 4 (dotted quad with valid octets), 6, or 0 for service names and anything else that is not an address.
 classified AS (
@@ -18,29 +35,22 @@ classified AS (
               ELSE 0 END AS family
     FROM (SELECT entity_key, source_ip FROM base_src UNION SELECT entity_key, source_ip FROM det_src)
 ),
-net AS (
+net AS MATERIALIZED (
   SELECT *, CASE WHEN family = 4 THEN regexp_extract(ip, '^(\d+\.\d+\.\d+)\.', 1) || '.0/24' ELSE ip END AS network
     FROM classified WHERE family > 0
 ),
-base_ips AS (SELECT DISTINCT n.entity_key, n.ip, n.network FROM base_src b JOIN net n ON n.entity_key = b.entity_key AND n.source_ip = b.source_ip),
-base_nets AS (SELECT entity_key, network, count(*) AS n_ips FROM base_ips GROUP BY entity_key, network),
+base_ips AS MATERIALIZED (SELECT DISTINCT n.entity_key, n.ip, n.network FROM base_src b JOIN net n ON n.entity_key = b.entity_key AND n.source_ip = b.source_ip),
+base_nets AS MATERIALIZED (SELECT entity_key, network, count(*) AS n_ips FROM base_ips GROUP BY entity_key, network),
 base_summary AS (
   SELECT entity_key, count(*) AS n_nets,
          string_agg(network, ', ' ORDER BY n_ips DESC, network) FILTER (WHERE rk <= 5) || CASE WHEN count(*) > 5 THEN ', …' ELSE '' END AS nets
     FROM (SELECT *, row_number() OVER (PARTITION BY entity_key ORDER BY n_ips DESC, network) AS rk FROM base_nets)
    GROUP BY entity_key
 ),
--- User-agent family: the product token (any browser = 'browser') and the operating system when the string names one.
 addr AS (
-  SELECT d.*, n.ip, n.family, n.network,
-         CASE WHEN d.user_agent IS NULL OR trim(d.user_agent) = '' THEN NULL
-              ELSE CASE WHEN d.user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(d.user_agent), '^([^/\s]+)', 1)) END
-                   || coalesce(' on ' || CASE WHEN regexp_matches(d.user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
-                                              WHEN regexp_matches(d.user_agent, '(?i)windows') THEN 'windows'
-                                              WHEN regexp_matches(d.user_agent, '(?i)android') THEN 'android'
-                                              WHEN regexp_matches(d.user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
-                                              WHEN regexp_matches(d.user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') END AS ua_family
+  SELECT d.*, n.ip, n.family, n.network, u.ua_family
     FROM det_src d JOIN net n ON n.entity_key = d.entity_key AND n.source_ip = d.source_ip
+    LEFT JOIN ua_names u ON u.user_agent = d.user_agent
 ),
 -- Detection-window addresses never seen in the baseline; the finding's subject is the new /24, or the address itself.
 fresh AS MATERIALIZED (
@@ -53,15 +63,9 @@ fresh AS MATERIALIZED (
      AND (bn.network IS NULL OR dl_param('behavior.new_source', 'known_network', d.entity_key, {{known_network}}) >= 1)
 ),
 base_ua AS (
-  SELECT DISTINCT entity_key,
-         CASE WHEN trim(user_agent) = '' THEN NULL WHEN user_agent ILIKE 'Mozilla/%' THEN 'browser' ELSE lower(regexp_extract(trim(user_agent), '^([^/\s]+)', 1)) END
-           || coalesce(' on ' || CASE WHEN regexp_matches(user_agent, '(?i)darwin|mac ?os|macintosh|\(apple') THEN 'macos'
-                                      WHEN regexp_matches(user_agent, '(?i)windows') THEN 'windows'
-                                      WHEN regexp_matches(user_agent, '(?i)android') THEN 'android'
-                                      WHEN regexp_matches(user_agent, 'iPhone|iPad|\biOS\b') THEN 'ios'
-                                      WHEN regexp_matches(user_agent, '(?i)linux|ubuntu|debian|amzn') THEN 'linux' END, '') AS ua_family
-    FROM (SELECT DISTINCT entity_key, user_agent FROM ev
-           WHERE period = 'baseline' AND user_agent IS NOT NULL AND entity_key IN (SELECT entity_key FROM fresh))
+  SELECT DISTINCT b.entity_key, u.ua_family
+    FROM base_obs b JOIN ua_names u ON u.user_agent = b.user_agent
+   WHERE u.ua_family IS NOT NULL AND b.entity_key IN (SELECT entity_key FROM fresh)
 ),
 ua AS (
   SELECT f.entity_key, f.subject,

@@ -29,9 +29,10 @@ pot AS MATERIALIZED (
     LEFT JOIN dl_declared_slots ds ON ds.identity_key = o.entity_key AND ds.hour_of_week = o.hour_of_week
    WHERE NOT coalesce(d.readable, false) OR ds.hour_of_week IS NULL
 ),
--- Learned: distinct baseline days per slot (one grouped pass; cheaper here than filtering the baseline down to those slots first).
+-- Learned: distinct baseline days per slot, from the shared per-hour counts.
 learned AS MATERIALIZED (
-  SELECT entity_key, hour_of_week, count(DISTINCT day_ts) AS days FROM ev WHERE period = 'baseline' GROUP BY entity_key, hour_of_week
+  SELECT entity_key, CAST((isodow(hour_ts) - 1) * 24 + hour(hour_ts) AS INTEGER) AS hour_of_week, count(DISTINCT date_trunc('day', hour_ts)) AS days
+    FROM dl_entity_hours WHERE period = 'baseline' GROUP BY ALL
 ),
 judged AS (
   SELECT o.*, p.baseline_active_days, coalesce(l.days, 0) AS slot_days, p.min_days,

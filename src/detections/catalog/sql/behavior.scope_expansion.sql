@@ -20,7 +20,7 @@ det AS (
    WHERE CASE WHEN n > 0 THEN trim(resource) <> '' AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$')
                               AND lower(resource) <> lower(entity_key) END
 ),
-fresh AS (
+fresh AS MATERIALIZED (
   SELECT d.entity_key, d.resource, sum(d.n) AS n, sum(d.n_out) AS n_out, min(d.change_id) AS change_id, min(d.t0) AS t0, max(d.t1) AS t1,
          string_agg(format('{:,} {}', d.n, d.action), ', ' ORDER BY d.n DESC, d.action) AS actions
     FROM det d ANTI JOIN base b ON b.entity_key = d.entity_key AND b.resource = d.resource

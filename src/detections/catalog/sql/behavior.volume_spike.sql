@@ -10,11 +10,9 @@ prof AS (
     FROM dl_entity_profile p LEFT JOIN dl_declared_schedule ds ON ds.identity_key = p.entity_key
    WHERE p.baseline_active_days > 0 AND p.detection_events > 0
 ),
--- Detection-window hours and days (a small slice of ev); only those already above the floor are candidates.
+-- Detection-window hours and days, from the shared per-hour counts; only those already above the floor are candidates.
 dh AS MATERIALIZED (
-  SELECT entity_key, hour_ts, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
-         min(event_time) AS t0, max(event_time) AS t1, min(change_id) AS change_id
-    FROM ev WHERE period = 'detection' GROUP BY entity_key, hour_ts
+  SELECT entity_key, hour_ts, n, n_out, t0, t1, change_id FROM dl_entity_hours WHERE period = 'detection'
 ),
 hcand AS (
   SELECT x.*, hour(x.hour_ts) AS hod, isodow(x.hour_ts) >= 6 AS weekend
@@ -29,9 +27,8 @@ dday AS (
 ),
 -- Baseline hours, counted only for entities with a candidate hour.
 hourly AS MATERIALIZED (
-  SELECT entity_key, hour_ts, count(*) AS n FROM ev
+  SELECT entity_key, hour_ts, n FROM dl_entity_hours
    WHERE period = 'baseline' AND entity_key IN (SELECT entity_key FROM hcand)
-   GROUP BY entity_key, hour_ts
 ),
 -- Bursty: the entity's own active baseline hours hold outliers (robust z ≥ the threshold against their median); the largest one
 -- is the bar a detection-window hour must beat.

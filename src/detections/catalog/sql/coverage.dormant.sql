@@ -2,11 +2,11 @@
 -- or the inventory's last-used date (credential report, token reports). Never-seen identities count only when their platform's
 -- logs cover the whole period; identities created inside the period are new, not dormant. Humans and root never fire.
 WITH c AS (SELECT as_of FROM dl_context),
-per AS (
-  -- The one pass over the events: last activity per identity, first event per platform (how far back the logs reach).
-  SELECT platform, identity_key, min(event_time) AS first_event, max(event_time) AS last_event,
-         arg_max(action, event_time) AS last_action, count(*) AS n
-    FROM ev WHERE period <> 'after' GROUP BY platform, identity_key
+per AS MATERIALIZED (
+  -- Last activity per identity, first event per platform (how far back the logs reach), from the shared per-action counts.
+  SELECT platform, identity_key, min(t0) AS first_event, max(t1) AS last_event,
+         arg_max(action, t1) AS last_action, sum(n) AS n
+    FROM dl_entity_actions WHERE period <> 'after' GROUP BY platform, identity_key
 ),
 logs AS (SELECT platform, min(first_event) AS logs_from FROM per GROUP BY platform),
 seen AS (

@@ -14,14 +14,16 @@ WITH o AS (
 ),
 gone AS (SELECT * FROM o WHERE status_class IS NOT NULL),
 act AS (
-  -- The one pass over the events, restricted to the detection window of identities whose owner is gone.
-  SELECT entity_key, min(event_time) AS first_seen, max(event_time) AS last_seen, count(*) AS n,
-         count(*) FILTER (WHERE change_id IS NULL) AS outside, min(change_id) AS change_id,
-         count(DISTINCT day_ts) AS active_days, count(*) FILTER (WHERE is_write) AS writes,
-         list_sort(list(DISTINCT action) FILTER (WHERE action IS NOT NULL)) AS actions
-    FROM ev
-   WHERE period = 'detection' AND identity_key IN (SELECT identity_key FROM gone)
-   GROUP BY entity_key
+  -- Detection-window activity of identities whose owner is gone, from the shared per-hour and per-action counts.
+  SELECT h.entity_key, min(h.t0) AS first_seen, max(h.t1) AS last_seen, sum(h.n) AS n,
+         sum(h.n_out) AS outside, min(h.change_id) AS change_id,
+         count(DISTINCT date_trunc('day', h.hour_ts)) AS active_days, sum(h.n_write) AS writes,
+         any_value(x.actions) AS actions
+    FROM dl_entity_hours h
+    LEFT JOIN (SELECT entity_key, list_sort(list(DISTINCT action) FILTER (WHERE action IS NOT NULL)) AS actions
+                 FROM dl_entity_actions WHERE period = 'detection' GROUP BY entity_key) x ON x.entity_key = h.entity_key
+   WHERE h.period = 'detection' AND h.identity_key IN (SELECT identity_key FROM gone)
+   GROUP BY h.entity_key
 )
 SELECT g.identity_key AS entity_key,
        '' AS subject,

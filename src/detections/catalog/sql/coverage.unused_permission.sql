@@ -100,13 +100,13 @@ grants AS (
          END AS kind
     FROM raw_grants
 ),
-per AS (
-  -- The one pass over the events: every (entity, action) up to as-of, any outcome (an attempt exercises the grant).
-  SELECT entity_key, identity_key, platform, action, count(*) AS n, min(event_time) AS first_event
-    FROM ev WHERE period <> 'after' GROUP BY entity_key, identity_key, platform, action
+per AS MATERIALIZED (
+  -- Every (entity, action) up to as-of, any outcome (an attempt exercises the grant), from the shared per-action counts.
+  SELECT entity_key, identity_key, platform, action, sum(n) AS n, min(t0) AS first_event
+    FROM dl_entity_actions WHERE period <> 'after' GROUP BY entity_key, identity_key, platform, action
 ),
 logs AS (SELECT platform, min(first_event) AS logs_from FROM per GROUP BY platform),
-anorm AS (
+anorm AS MATERIALIZED (
   SELECT p.*, lower(p.action) AS act,
          lower(coalesce(m.iam_action, CASE WHEN lower(p.action) LIKE 'monitoring:%' THEN 'cloudwatch:' || substr(p.action, 12) END, p.action)) AS iam
     FROM per p LEFT JOIN name_map m ON p.platform = 'aws' AND m.event_action = lower(p.action)

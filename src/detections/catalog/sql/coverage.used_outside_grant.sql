@@ -93,18 +93,15 @@ judged AS (
   HAVING count(*) FILTER (WHERE kind IS NULL) = 0 AND any_value(platform) IN ('aws', 'okta', 'github')
 ),
 acts AS (
-  -- The one pass over the events: successful actions of the judged identities.
-  SELECT entity_key AS identity_key, platform, action, count(*) AS n, min(event_time) AS first_seen, max(event_time) AS last_seen,
-         count(*) FILTER (WHERE change_id IS NULL) AS outside, min(change_id) AS change_id, count(*) FILTER (WHERE is_write) AS writes,
-         count(*) FILTER (WHERE period = 'detection') AS n_det,
-         list_sort(list(DISTINCT source_ip) FILTER (WHERE source_ip IS NOT NULL)) AS ips,
-         list_sort(list(DISTINCT resource) FILTER (WHERE resource IS NOT NULL)) AS resources
-    FROM ev
-   WHERE identity_key IN (SELECT identity_key FROM judged) AND period <> 'after'
-     AND action IS NOT NULL AND outcome IS DISTINCT FROM 'failure'
+  -- Successful actions of the judged identities, from the shared per-action counts.
+  SELECT entity_key AS identity_key, platform, action, sum(n) AS n, min(t0) AS first_seen, max(t1) AS last_seen,
+         sum(n_out) AS outside, min(change_id) AS change_id, sum(n_write) AS writes,
+         coalesce(sum(n) FILTER (WHERE period = 'detection'), 0) AS n_det
+    FROM dl_entity_actions
+   WHERE identity_key IN (SELECT identity_key FROM judged) AND period <> 'after' AND action IS NOT NULL AND NOT failed
    GROUP BY entity_key, platform, action
 ),
-anorm AS (
+anorm AS MATERIALIZED (
   SELECT a.*, lower(a.action) AS act,
          lower(coalesce(m.iam_action, CASE WHEN lower(a.action) LIKE 'monitoring:%' THEN 'cloudwatch:' || substr(a.action, 12) END, a.action)) AS iam,
          coalesce(m.iam_action, CASE WHEN lower(a.action) LIKE 'monitoring:%' THEN 'cloudwatch:' || substr(a.action, 12) END, a.action) AS iam_name,
@@ -128,7 +125,7 @@ fam_cov AS (
     FROM fam f JOIN grants g ON g.identity_key = f.identity_key
    GROUP BY f.identity_key, f.action
 ),
-outside_grant AS (
+outside_grant AS MATERIALIZED (
   SELECT a.*, j.grants_text, j.n_grants, fc.needs
     FROM anorm a
     JOIN judged j USING (identity_key)
@@ -137,6 +134,18 @@ outside_grant AS (
    WHERE CASE WHEN a.platform = 'aws'
               THEN NOT EXISTS (SELECT 1 FROM no_grant ng WHERE a.act LIKE ng.action_like) AND NOT coalesce(ac.covered, false)
               ELSE fc.covered IS NOT NULL AND NOT fc.covered END
+),
+-- Addresses and resources, listed only for the actions reported (a second, filtered pass: lists for every action cost more).
+listed AS (
+  SELECT o.*, l.ips, l.resources
+    FROM outside_grant o
+    LEFT JOIN (SELECT e.entity_key, e.platform, e.action,
+                      list_sort(list(DISTINCT e.source_ip) FILTER (WHERE e.source_ip IS NOT NULL)) AS ips,
+                      list_sort(list(DISTINCT e.resource) FILTER (WHERE e.resource IS NOT NULL)) AS resources
+                 FROM ev e SEMI JOIN outside_grant g ON g.identity_key = e.entity_key AND g.platform = e.platform AND g.action = e.action
+                WHERE e.period <> 'after' AND e.outcome IS DISTINCT FROM 'failure'
+                GROUP BY e.entity_key, e.platform, e.action) l
+      ON l.entity_key = o.identity_key AND l.platform = o.platform AND l.action = o.action
 )
 SELECT identity_key AS entity_key,
        action AS subject,
@@ -157,4 +166,4 @@ SELECT identity_key AS entity_key,
             WHEN writes > 0 THEN 0.6 ELSE 0.3 END AS intensity,
        MAP {'count': CAST(n AS VARCHAR), 'detection_count': CAST(n_det AS VARCHAR), 'iam_action': iam_name,
             'grants': grants_text, 'source_ips': coalesce(array_to_string(ips, '; '), ''), 'resources': coalesce(array_to_string(resources, '; '), '')} AS details
-  FROM outside_grant
+  FROM listed
