@@ -90,7 +90,8 @@ export async function findOriginalRecord(blob: Blob, location: OriginalLocation,
     }
     if (sniff.container !== 'text' && sniff.container !== 'gzip') throw new OriginalNotFound(`${name} is not a text or Parquet file (${sniff.description}).`);
     if (!text || text.shape === 'unknown') throw new OriginalNotFound(`${name} is not in a recognised shape (${sniff.description}).`);
-    const decoded = decodeText(stream, text.encoding);
+    // Pieces of at most 64 Ki characters: the splitters work a chunk at a time between turns of the event loop.
+    const decoded = decodeText(stream, text.encoding).pipeThrough(textPieces(64 * 1024));
     if (text.shape === 'csv') return await csvRow(decoded, text.delimiter ?? ',', location, sniff, name, signal);
     return await jsonRow(decoded, text.shape, text.encoding, text.bomLength, row, sniff, name, signal);
   } finally {
@@ -125,6 +126,14 @@ async function jsonRow(
     await items.return(undefined).catch(() => undefined);
   }
   throw new OriginalNotFound(`${name} has no record ${row}.`);
+}
+
+function textPieces(max: number): TransformStream<string, string> {
+  return new TransformStream<string, string>({
+    transform(chunk, controller) {
+      for (let at = 0; at < chunk.length; at += max) controller.enqueue(chunk.length <= max ? chunk : chunk.slice(at, at + max));
+    },
+  });
 }
 
 function pretty(text: string): string {
