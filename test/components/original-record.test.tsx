@@ -18,7 +18,9 @@ import { addEvidenceFiles, type AppServices } from '../../src/state/actions';
 import { createAppStore } from '../../src/state/store';
 import { ServicesProvider } from '../../src/ui/context';
 import { FindingsView } from '../../src/ui/views/FindingsView';
+import { SettingsView } from '../../src/ui/views/SettingsView';
 import { DriftlineDB } from '../../src/workspace/db';
+import { keepOriginalsSetting } from '../../src/workspace/originals';
 import { Workspaces } from '../../src/workspace/service';
 
 // jsdom's Blob cannot be streamed, nor stored by fake-indexeddb's structuredClone: evidence files are Node's, as they
@@ -102,6 +104,23 @@ describe('original record of an evidence event', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(document.activeElement).toBe(button);
   }, 60_000);
+
+  it('"Keep original files" in Settings is on by default and is saved when turned off', async () => {
+    render(
+      <ServicesProvider services={services}>
+        <SettingsView />
+      </ServicesProvider>,
+    );
+    const user = userEvent.setup();
+    const box = screen.getByRole('checkbox', { name: 'Keep original files' });
+    await waitFor(() => expect((box as HTMLInputElement).disabled).toBe(false));
+    expect((box as HTMLInputElement).checked).toBe(true);
+    await user.click(box);
+    await waitFor(async () => expect(await keepOriginalsSetting(db)).toBe(false));
+    expect((box as HTMLInputElement).checked).toBe(false);
+    await user.click(box);
+    await waitFor(async () => expect(await keepOriginalsSetting(db)).toBe(true));
+  });
 
   it('says plainly when the original was not kept', async () => {
     const ws = services.store.getState().workspace.current!.id;
