@@ -4,7 +4,7 @@ import { sqlValue } from '../engine/sql';
 import type { Engine } from '../engine/types';
 import { ImportTransaction, type CommitSummary, type EvidenceFileRecord } from './commit';
 import { mappedEventsSelect, type EventColumnMapping } from './csv-events';
-import type { EvidenceReader, FileInfo, MappingRequest } from './protocol';
+import type { EvidenceReader, FileInfo, FileSource, MappingRequest } from './protocol';
 
 export interface ImportProgress {
   phase: 'reading' | 'committing';
@@ -24,6 +24,8 @@ export interface FileOutcome {
   info: FileInfo | null;
   rows: number;
   rejected: number;
+  /** Which dropped file (and zip member) the bytes came from, so the original can be kept. */
+  source?: FileSource;
 }
 
 export interface ImportTimings {
@@ -82,7 +84,9 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
       const outcome = outcomes.get(message.fileId);
       switch (message.type) {
         case 'file-start':
-          outcomes.set(message.fileId, { fileId: message.fileId, name: message.name, status: 'loaded', message: null, info: null, rows: 0, rejected: 0 });
+          outcomes.set(message.fileId, {
+            fileId: message.fileId, name: message.name, status: 'loaded', message: null, info: null, rows: 0, rejected: 0, ...(message.source ? { source: message.source } : {}),
+          });
           progress.currentFile = message.name;
           break;
         case 'file-info':

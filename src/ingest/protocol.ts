@@ -24,8 +24,16 @@ export interface MappingRequest {
   reason: string;
 }
 
+/** Where a file's bytes came from: which dropped file, and the zip member path(s) inside it (outermost first). */
+export interface FileSource {
+  /** Index of the dropped File in the list handed to the reader. */
+  index: number;
+  /** Zip member paths, as stored in each archive, from the dropped file inwards; empty for the file itself. */
+  members: string[];
+}
+
 export type ReaderMessage =
-  | { type: 'file-start'; fileId: string; name: string; bytes: number }
+  | { type: 'file-start'; fileId: string; name: string; bytes: number; source?: FileSource }
   | { type: 'file-info'; fileId: string; info: FileInfo }
   | { type: 'events'; fileId: string; ipc: Uint8Array; rows: number }
   | { type: 'rejected'; fileId: string; rows: { source_row: number; reason: string }[] }

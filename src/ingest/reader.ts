@@ -24,7 +24,7 @@ import {
   type HeaderMapping,
   type ParsedTable,
 } from './inventory';
-import type { FileInfo, MappingRequest, ReaderMessage, ReadOptions } from './protocol';
+import type { FileInfo, FileSource, MappingRequest, ReaderMessage, ReadOptions } from './protocol';
 
 const REJECT_FLUSH = 1000;
 const PROGRESS_EVERY_MS = 150;
@@ -75,10 +75,10 @@ function containerText(sniff: Sniff, notes: string[]): string {
 export async function* readEvidence(files: readonly File[], options: ReadOptions, signal: AbortSignal): AsyncGenerator<ReaderMessage> {
   let counter = 0;
   const nextId = () => `${options.idPrefix}_${++counter}`;
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
     ensureNotAborted(signal);
     const name = (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
-    yield* readBlob(file, name, nextId, options, signal);
+    yield* readBlob(file, name, nextId, options, signal, { index, members: [] });
   }
 }
 
@@ -88,9 +88,10 @@ async function* readBlob(
   nextId: () => string,
   options: ReadOptions,
   signal: AbortSignal,
+  source: FileSource,
 ): AsyncGenerator<ReaderMessage> {
   const fileId = nextId();
-  yield { type: 'file-start', fileId, name, bytes: blob.size };
+  yield { type: 'file-start', fileId, name, bytes: blob.size, source };
   const ctx: FileContext = { fileId, name, options, signal };
   let sha256 = '';
   let bytesRead = 0;
@@ -111,7 +112,7 @@ async function* readBlob(
         // A member is read more than once (hash, DuckDB's CSV reader): keep its bytes as a Blob, which the browser
         // may keep on disk, rather than in the worker's heap.
         const bytes = await new Response(member.stream).blob();
-        yield* readBlob(bytes, `${name}/${member.path}`, nextId, options, signal);
+        yield* readBlob(bytes, `${name}/${member.path}`, nextId, options, signal, { index: source.index, members: [...source.members, member.path] });
       }
       return;
     }

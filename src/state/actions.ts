@@ -10,6 +10,7 @@ import { runAnalysis } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
 import { findingsToCsv, findingsToOcsfJson } from '../report/findings-export';
 import type { Workspaces } from '../workspace/service';
+import { keepImportOriginals } from './original-actions';
 import { saveWorkspace, type WorkspaceLocks } from './workspace-actions';
 import { pushNotice, type AppState, type AppStore, type ImportResult, type Progress } from './store';
 
@@ -136,7 +137,7 @@ async function importFiles(services: AppServices, files: readonly File[], origin
     if (report.status === 'committed') {
       // Saved before anything else, so a reload from here on finds this import in the workspace.
       store.setState({ progress: { label: 'Saving workspace', done: 0, total: 1, unit: 'files' } });
-      await saveWorkspace(services);
+      if (await saveWorkspace(services)) await keepImportOriginals(services, files, report);
       await analyse(services);
     }
   } catch (error) {

@@ -201,12 +201,12 @@ export async function setTriage(services: AppServices, findingUid: string, chang
 }
 
 /** Export the current workspace as one verified (optionally encrypted) file, offered as a download. */
-export async function exportWorkspaceFile(services: AppServices, passphrase?: string): Promise<void> {
+export async function exportWorkspaceFile(services: AppServices, passphrase?: string, options: { includeOriginals?: boolean } = {}): Promise<void> {
   const workspaces = workspacesOf(services);
   const current = services.store.getState().workspace.current;
   if (!workspaces || !current) return;
   try {
-    const { name, bytes } = await exportWorkspace(workspaces.db, current.id, passphrase ? { passphrase } : {});
+    const { name, bytes } = await exportWorkspace(workspaces.db, current.id, { ...(passphrase ? { passphrase } : {}), includeOriginals: options.includeOriginals ?? false });
     services.download(name, new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
     pushNotice(services.store, 'info', `Exported "${current.name}" as ${name}${passphrase ? ' (encrypted)' : ''}.`);
   } catch (error) {

@@ -16,6 +16,8 @@ export interface WorkspaceRecord {
   storedBytes: number;
   events: number;
   files: number;
+  /** Set by the v3 migration: the workspace existed before original files were kept, so its evidence has none. */
+  legacyWithoutOriginals?: boolean;
 }
 
 export interface SnapshotTable {
@@ -81,6 +83,28 @@ export interface SavedQueryRecord {
   updatedAt: string;
 }
 
+/** One dropped file's bytes as received (a zip once, however many members became evidence), kept for record views. */
+export interface OriginalRecord {
+  id: string;
+  workspaceId: string;
+  name: string;
+  size: number;
+  /** The File/Blob as received: IndexedDB keeps it on disk, it is never read into memory to be stored. */
+  blob: Blob;
+  storedAt: string;
+}
+
+/** Where an evidence file's bytes are: the kept original and the zip member path(s) inside it, or why there are none. */
+export interface OriginalFileRecord {
+  workspaceId: string;
+  /** evidence_files.file_id */
+  fileId: string;
+  originalId: string | null;
+  members: string[];
+  /** Why `originalId` is null: the setting was off at import, or the workspace file did not carry originals. */
+  missing: 'not-kept' | 'not-exported' | null;
+}
+
 export interface MetaRecord {
   key: string;
   value: string;
@@ -95,6 +119,8 @@ export class DriftlineDB extends Dexie {
   settings!: Table<SettingsRecord, string>;
   queries!: Table<SavedQueryRecord, string>;
   meta!: Table<MetaRecord, string>;
+  originals!: Table<OriginalRecord, string>;
+  originalFiles!: Table<OriginalFileRecord, [string, string]>;
 
   constructor(name = 'driftline') {
     super(name);
@@ -122,6 +148,18 @@ export class DriftlineDB extends Dexie {
             record.notes = note ? [{ at, by: 'unknown', text: note }] : [];
             record.history = [{ at, by: 'unknown', status: record.status }];
             delete record.note;
+          });
+      });
+    // v3: the original bytes of dropped files, and which evidence file (file_id) is which original + zip member.
+    // Workspaces from before have no originals: they are marked, so the record view can say why.
+    this.version(3)
+      .stores({ originals: 'id, workspaceId', originalFiles: '[workspaceId+fileId], workspaceId, originalId' })
+      .upgrade(async (tx) => {
+        await tx
+          .table('workspaces')
+          .toCollection()
+          .modify((record: Record<string, unknown>) => {
+            if (record.snapshotId) record.legacyWithoutOriginals = true;
           });
       });
   }

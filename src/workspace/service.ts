@@ -31,10 +31,10 @@ export class Workspaces {
     await this.db.workspaces.update(id, { name: clean, updatedAt: new Date().toISOString() });
   }
 
-  /** A full copy: snapshot, triage, settings, saved queries. */
+  /** A full copy: snapshot, triage, settings, saved queries, original files. */
   async duplicate(id: string, name: string): Promise<WorkspaceRecord> {
     const db = this.db;
-    return db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.queries], async () => {
+    return db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.queries, db.originals, db.originalFiles], async () => {
       const source = await db.workspaces.get(id);
       if (!source) throw new Error('That workspace no longer exists.');
       const now = new Date().toISOString();
@@ -61,14 +61,21 @@ export class Workspaces {
       if (settings) await db.settings.add({ ...settings, workspaceId: copy.id });
       const queries = await db.queries.where('workspaceId').equals(id).toArray();
       await db.queries.bulkAdd(queries.map((q) => ({ ...q, id: `${q.id}-${copy.id}`, workspaceId: copy.id })));
+      // Originals: the same Blobs under new ids (the browser shares or copies the bytes, as it likes).
+      const originals = await db.originals.where('workspaceId').equals(id).toArray();
+      await db.originals.bulkAdd(originals.map((o) => ({ ...o, id: `${o.id}-${copy.id}`, workspaceId: copy.id })));
+      const pointers = await db.originalFiles.where('workspaceId').equals(id).toArray();
+      await db.originalFiles.bulkAdd(pointers.map((p) => ({ ...p, workspaceId: copy.id, originalId: p.originalId && `${p.originalId}-${copy.id}` })));
       return copy;
     });
   }
 
   async remove(id: string): Promise<void> {
     const db = this.db;
-    await db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.queries, db.meta], async () => {
+    await db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.queries, db.meta, db.originals, db.originalFiles], async () => {
       await db.blobs.where('workspaceId').equals(id).delete();
+      await db.originals.where('workspaceId').equals(id).delete();
+      await db.originalFiles.where('workspaceId').equals(id).delete();
       await db.snapshots.where('workspaceId').equals(id).delete();
       await db.triage.where('workspaceId').equals(id).delete();
       await db.queries.where('workspaceId').equals(id).delete();

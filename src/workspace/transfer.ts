@@ -1,13 +1,22 @@
 // A workspace as one file: its snapshot (gzipped Arrow IPC, as stored), triage, settings, mappings and saved queries,
 // packed with a SHA-256 manifest (archive.ts), optionally encrypted. Import verifies everything before writing anything.
+// Original evidence files go in only when asked (`includeOriginals`: the export dialog's choice, since the archive is
+// built in memory): each as `originals/NNNN` with its SHA-256 in the manifest like every entry, listed with the
+// evidence pointers in `originals.json`. Without them, `originals.json` still says which evidence had originals, so the
+// imported workspace can tell the analyst why a record cannot be shown.
 import type { AnalysisSettings } from '../detections/runner';
 import { ArchiveError, packWorkspace, unpackWorkspace, type ArchiveEntry } from './archive';
-import type { DriftlineDB, SavedQueryRecord, SnapshotTable, TriageRecord, WorkspaceRecord } from './db';
+import type { DriftlineDB, OriginalFileRecord, OriginalRecord, SavedQueryRecord, SnapshotTable, TriageRecord, WorkspaceRecord } from './db';
 import type { EventColumnMapping } from '../ingest/csv-events';
 import { PRODUCT_VERSION } from '../report/findings-export';
 
 interface SnapshotManifest {
   tables: { name: string; rows: number; parts: string[] }[];
+}
+
+interface OriginalsManifest {
+  originals: { id: string; name: string; size: number; path: string | null }[];
+  files: { fileId: string; original: string | null; members: string[]; missing: OriginalFileRecord['missing'] }[];
 }
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value, null, 1));
@@ -21,7 +30,13 @@ const parse = <T>(entries: Map<string, Uint8Array>, path: string): T => {
   }
 };
 
-export async function exportWorkspace(db: DriftlineDB, workspaceId: string, options: { passphrase?: string } = {}): Promise<{ name: string; bytes: Uint8Array }> {
+export interface ExportOptions {
+  passphrase?: string;
+  /** Put the original evidence files in too (default false). */
+  includeOriginals?: boolean;
+}
+
+export async function exportWorkspace(db: DriftlineDB, workspaceId: string, options: ExportOptions = {}): Promise<{ name: string; bytes: Uint8Array }> {
   const workspace = await db.workspaces.get(workspaceId);
   if (!workspace) throw new Error('That workspace no longer exists.');
   const entries: ArchiveEntry[] = [];
@@ -45,9 +60,29 @@ export async function exportWorkspace(db: DriftlineDB, workspaceId: string, opti
   entries.push({ path: 'settings.json', bytes: json((await db.settings.get(workspaceId))?.settings ?? null) });
   entries.push({ path: 'mappings.json', bytes: json(await db.mappings.toArray()) });
   entries.push({ path: 'queries.json', bytes: json(await db.queries.where('workspaceId').equals(workspaceId).toArray()) });
+  entries.push(...(await originalEntries(db, workspaceId, options.includeOriginals ?? false)));
   const bytes = await packWorkspace(entries, { workspace: { id: workspace.id, name: workspace.name }, appVersion: PRODUCT_VERSION }, options.passphrase ? { passphrase: options.passphrase } : {});
   const safeName = workspace.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'workspace';
   return { name: `${safeName}.driftline${options.passphrase ? '.enc' : ''}`, bytes };
+}
+
+async function originalEntries(db: DriftlineDB, workspaceId: string, include: boolean): Promise<ArchiveEntry[]> {
+  const entries: ArchiveEntry[] = [];
+  const manifest: OriginalsManifest = { originals: [], files: [] };
+  const originals = include ? await db.originals.where('workspaceId').equals(workspaceId).toArray() : [];
+  for (const [i, original] of originals.entries()) {
+    const path = `originals/${String(i).padStart(4, '0')}`;
+    entries.push({ path, bytes: new Uint8Array(await original.blob.arrayBuffer()) });
+    manifest.originals.push({ id: original.id, name: original.name, size: original.size, path });
+  }
+  const exported = new Set(manifest.originals.map((o) => o.id));
+  for (const pointer of await db.originalFiles.where('workspaceId').equals(workspaceId).toArray()) {
+    const original = pointer.originalId && exported.has(pointer.originalId) ? pointer.originalId : null;
+    const missing = original ? null : pointer.originalId ? 'not-exported' : pointer.missing;
+    manifest.files.push({ fileId: pointer.fileId, original, members: pointer.members, missing });
+  }
+  entries.push({ path: 'originals.json', bytes: json(manifest) });
+  return entries;
 }
 
 /** Verify and import a workspace file as a new workspace (named after the original). Nothing is written if any check fails. */
@@ -76,14 +111,31 @@ export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, option
     }
     tables.push({ name: table.name, rows: table.rows, blobIds });
   }
+  // Workspace files from before originals were kept have no originals.json.
+  const originalsManifest = entries.has('originals.json') ? parse<OriginalsManifest>(entries, 'originals.json') : null;
+  const originals: OriginalRecord[] = [];
+  const originalIds = new Map<string, string>();
+  for (const [i, o] of (originalsManifest?.originals ?? []).entries()) {
+    if (!o.path) continue;
+    const data = entries.get(o.path);
+    if (!data) throw new ArchiveError('missing-entry', `The workspace file has no ${o.path}.`, o.path);
+    const originalId = `o${id}-${i}`;
+    originalIds.set(o.id, originalId);
+    originals.push({ id: originalId, workspaceId: id, name: o.name, size: data.byteLength, blob: new Blob([data as BlobPart]), storedAt: now });
+  }
+  const pointers: OriginalFileRecord[] = (originalsManifest?.files ?? []).map((f) => {
+    const originalId = f.original ? (originalIds.get(f.original) ?? null) : null;
+    return { workspaceId: id, fileId: f.fileId, originalId, members: f.members ?? [], missing: originalId ? null : (f.missing ?? 'not-exported') };
+  });
   const count = (name: string) => tables.find((t) => t.name === name)?.rows ?? 0;
   const existing = new Set((await db.workspaces.toArray()).map((w) => w.name));
   let name = manifest.workspace.name || 'Imported workspace';
   if (existing.has(name)) name = `${name} (imported ${now.slice(0, 10)})`;
   const record: WorkspaceRecord = {
     id, name, createdAt: now, updatedAt: now, snapshotId: tables.length ? snapshotId : null, storedBytes: stored, events: count('events'), files: count('evidence_files'),
+    ...(originalsManifest === null && tables.length ? { legacyWithoutOriginals: true } : {}),
   };
-  await db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.mappings, db.queries], async () => {
+  await db.transaction('rw', [db.workspaces, db.snapshots, db.blobs, db.triage, db.settings, db.mappings, db.queries, db.originals, db.originalFiles], async () => {
     await db.workspaces.add(record);
     if (tables.length) {
       await db.blobs.bulkAdd(blobs);
@@ -93,6 +145,8 @@ export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, option
     if (settings) await db.settings.put({ workspaceId: id, settings, updatedAt: now });
     await db.mappings.bulkPut(mappings);
     await db.queries.bulkPut(queries.map((q) => ({ ...q, id: `${q.id}-${id}`, workspaceId: id })));
+    await db.originals.bulkAdd(originals);
+    await db.originalFiles.bulkAdd(pointers);
   });
   return record;
 }

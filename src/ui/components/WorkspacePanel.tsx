@@ -12,6 +12,7 @@ import {
   renameWorkspace,
   requestPersistentStorage,
 } from '../../state/workspace-actions';
+import { currentOriginalsSize } from '../../state/original-actions';
 import { useAppState, useServices } from '../context';
 
 export function WorkspaceButton() {
@@ -29,6 +30,24 @@ export function WorkspaceButton() {
   );
 }
 
+/** Above this, the export leaves originals out unless asked: the workspace file is built in memory. */
+const ORIGINALS_EXPORT_DEFAULT_LIMIT = 256 * 1024 * 1024;
+
+function useOriginalsSize(workspaceId: string | null) {
+  const services = useServices();
+  const [size, setSize] = useState<{ files: number; bytes: number; label: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    void currentOriginalsSize(services)
+      .then((s) => live && setSize(s))
+      .catch(() => live && setSize({ files: 0, bytes: 0, label: '0 B' }));
+    return () => {
+      live = false;
+    };
+  }, [services, workspaceId]);
+  return size;
+}
+
 function WorkspacePanel({ onClose }: { onClose: () => void }) {
   const services = useServices();
   const ws = useAppState((s) => s.workspace);
@@ -38,6 +57,10 @@ function WorkspacePanel({ onClose }: { onClose: () => void }) {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [exportPass, setExportPass] = useState('');
   const [importPass, setImportPass] = useState('');
+  const originals = useOriginalsSize(ws.current?.id ?? null);
+  const [withOriginals, setWithOriginals] = useState<boolean | null>(null);
+  // Default: include the originals unless they would make a huge in-memory archive.
+  const includeOriginals = withOriginals ?? (originals !== null && originals.bytes <= ORIGINALS_EXPORT_DEFAULT_LIMIT);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
@@ -163,12 +186,21 @@ function WorkspacePanel({ onClose }: { onClose: () => void }) {
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          void exportWorkspaceFile(services, exportPass || undefined).then(() => setExportPass(''));
+          void exportWorkspaceFile(services, exportPass || undefined, { includeOriginals: includeOriginals && (originals?.files ?? 0) > 0 }).then(() => setExportPass(''));
         }}
       >
         <label>
           Passphrase for the export (optional)
           <input type="password" autoComplete="new-password" value={exportPass} onChange={(e) => setExportPass(e.target.value)} />
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={includeOriginals && (originals?.files ?? 0) > 0}
+            disabled={!originals || originals.files === 0}
+            onChange={(e) => setWithOriginals(e.target.checked)}
+          />
+          Include original evidence files ({originals ? `${originals.files} file${originals.files === 1 ? '' : 's'}, ${originals.label}` : '…'})
         </label>
         <button type="submit" disabled={busy || !ws.current}>
           Export workspace

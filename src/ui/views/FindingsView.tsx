@@ -10,6 +10,7 @@ import { defaultTriage, type TriageStatus } from '../../report/findings-export';
 import { exportFindings, openIdentity, openInConsole } from '../../state/actions';
 import { setTriage } from '../../state/workspace-actions';
 import { loadDraft, saveDraft } from '../../workspace/drafts';
+import { ShowOriginalButton } from '../components/OriginalRecord';
 import { useAppState, useServices } from '../context';
 import './findings.css';
 
@@ -150,6 +151,7 @@ function Evidence({ finding }: { finding: Finding }) {
                   {c.replace('_', ' ')}
                 </th>
               ))}
+              <th scope="col">record</th>
             </tr>
           </thead>
           <tbody>
@@ -158,6 +160,9 @@ function Evidence({ finding }: { finding: Finding }) {
                 {EVIDENCE_COLUMNS.map((c) => (
                   <td key={c}>{c === 'event_time' ? time(row[c]) : text(row[c])}</td>
                 ))}
+                <td>
+                  <ShowOriginalButton fileId={text(row.file_id)} sourceRow={Number(row.source_row)} eventNumber={page * EVIDENCE_PAGE + r + 1} />
+                </td>
               </tr>
             ))}
           </tbody>

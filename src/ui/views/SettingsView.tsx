@@ -1,9 +1,10 @@
 // Detection settings: windows and as-of, every detection's thresholds, and exceptions. Changes are previewed (findings
 // per detection, current vs proposed) before they are saved; saving analyses again.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { CATALOGUE } from '../../detections/catalog';
 import { paramValue, previewTuning, validateException, type AnalysisSettings, type ExceptionRecord, type TuningPreview } from '../../detections/runner';
 import { formatCount } from '../../lib/format';
+import { readKeepOriginals, saveKeepOriginals } from '../../state/original-actions';
 import { saveSettings } from '../../state/workspace-actions';
 import { useAppState, useServices } from '../context';
 
@@ -199,6 +200,43 @@ export function SettingsView() {
           </span>
         )}
       </div>
+      <KeepOriginals />
+    </section>
+  );
+}
+
+/** "Keep original files": an app-wide storage setting (not a detection setting), saved at once, applied to new imports. */
+function KeepOriginals() {
+  const services = useServices();
+  const available = useAppState((s) => s.workspace.available) && !!services.workspaces;
+  const [keep, setKeep] = useState<boolean | null>(null);
+  useEffect(() => {
+    let live = true;
+    void readKeepOriginals(services).then((value) => live && setKeep(value), () => live && setKeep(true));
+    return () => {
+      live = false;
+    };
+  }, [services]);
+  return (
+    <section aria-labelledby="storage-title">
+      <h3 id="storage-title">Evidence storage</h3>
+      <label className="inline">
+        <input
+          type="checkbox"
+          checked={keep ?? true}
+          disabled={!available || keep === null}
+          onChange={(e) => {
+            setKeep(e.target.checked);
+            void saveKeepOriginals(services, e.target.checked);
+          }}
+        />
+        Keep original files
+      </label>
+      <p className="note">
+        Dropped files are kept as received in this browser's storage (a zip once, compressed), so a finding can show the original record
+        behind each event. Turn this off before dropping very large evidence you do not need to read again; files imported meanwhile
+        then say that their originals were not kept.
+      </p>
     </section>
   );
 }

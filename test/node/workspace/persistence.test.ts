@@ -80,12 +80,39 @@ describe('workspace persistence', () => {
     v1.close();
     const current = new DriftlineDB(name);
     await current.open();
-    expect(current.verno).toBe(2);
+    expect(current.verno).toBe(3);
     expect(await current.triage.get(['w1', 'f1'])).toEqual({
       workspaceId: 'w1', findingUid: 'f1', status: 'escalated', updatedAt: '2026-03-01T00:00:00.000Z',
       notes: [{ at: '2026-03-01T00:00:00.000Z', by: 'unknown', text: 'paged on-call' }],
       history: [{ at: '2026-03-01T00:00:00.000Z', by: 'unknown', status: 'escalated' }],
     });
+    current.close();
+  });
+
+  it('migrates a v2 store to v3: originals tables appear empty, and workspaces saved before are marked as having no originals', async () => {
+    const name = `mig3-${Math.random()}`;
+    const v2 = new Dexie(name);
+    v2.version(1).stores({
+      workspaces: 'id, name, updatedAt', snapshots: 'id, workspaceId', blobs: 'id, workspaceId, snapshotId',
+      triage: '[workspaceId+findingUid], workspaceId', mappings: 'signature', settings: 'workspaceId', queries: 'id, workspaceId', meta: 'key',
+    });
+    v2.version(2).stores({ triage: '[workspaceId+findingUid], workspaceId, updatedAt' });
+    await v2.open();
+    const base = { createdAt: '2026-03-01T00:00:00.000Z', updatedAt: '2026-03-01T00:00:00.000Z', storedBytes: 10, events: 5, files: 1 };
+    await v2.table('workspaces').bulkAdd([{ ...base, id: 'w1', name: 'saved', snapshotId: 's1' }, { ...base, id: 'w2', name: 'empty', snapshotId: null, events: 0, files: 0 }]);
+    const note = { workspaceId: 'w1', findingUid: 'f1', status: 'explained', notes: [{ at: base.createdAt, by: 'me', text: 'ok' }], history: [], updatedAt: base.updatedAt };
+    await v2.table('triage').add(note);
+    v2.close();
+    const current = new DriftlineDB(name);
+    await current.open();
+    expect(current.verno).toBe(3);
+    expect(await current.workspaces.get('w1')).toMatchObject({ name: 'saved', snapshotId: 's1', legacyWithoutOriginals: true });
+    expect((await current.workspaces.get('w2'))?.legacyWithoutOriginals).toBeUndefined();
+    expect(await current.triage.get(['w1', 'f1'])).toEqual(note);
+    expect(await current.originals.count()).toBe(0);
+    expect(await current.originalFiles.count()).toBe(0);
+    await current.originalFiles.add({ workspaceId: 'w1', fileId: 'f1', originalId: null, members: [], missing: 'not-kept' });
+    expect(await current.originalFiles.where('workspaceId').equals('w1').count()).toBe(1);
     current.close();
   });
 
