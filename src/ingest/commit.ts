@@ -132,8 +132,10 @@ export class ImportTransaction {
        DROP TABLE IF EXISTS ${quoteIdent(readerRejects)}; DROP TABLE IF EXISTS ${quoteIdent(`${readerRejects}_scan`)};`,
       q,
     );
+    // Rejected: rows with no readable time, and lines the CSV reader could not split (once per line).
     const { rows: counts } = await this.engine.queryRows(
-      `SELECT count(*) FILTER (WHERE event_time IS NOT NULL) AS loaded, count(*) FILTER (WHERE event_time IS NULL) AS bad FROM ${rows}`,
+      `SELECT (SELECT count(*) FROM ${rows} WHERE event_time IS NOT NULL) AS loaded,
+              (SELECT count(*) FROM ${this.table('rejected')} WHERE file_id = ${sqlValue(fileId)}) AS bad`,
       q,
     );
     await this.engine.exec(`DROP TABLE IF EXISTS ${rows}`, q);
