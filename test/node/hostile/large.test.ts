@@ -134,6 +134,19 @@ describe('hostile corpus: the large cases', () => {
     expect(ms).toBeLessThan(20_000);
   }, 60_000);
 
+  it('the same cases at browser size: a 3 MB JSON record loads; a 3 MB CSV row is rejected by number, the rows around it load', async () => {
+    const medium = writeLarge(path.join(dir, 'medium'), { lineMb: 3, bombGb: 0.1, raggedRows: 10 });
+    const files = ['line.ndjson', 'line.csv'].map(async (name) => new File([await openAsBlob(medium[name as 'line.csv'].path)], `medium-${name}`));
+    const result = (await addEvidenceFiles(services, await Promise.all(files), 'dropped'))!;
+    expect(result.files.map((f) => [f.name, f.status, f.rows, f.rejected])).toEqual([
+      ['medium-line.ndjson', 'loaded', 1, 0],
+      ['medium-line.csv', 'loaded', 1, 1],
+    ]);
+    expect(await rows("SELECT source_row, reason FROM rejected_rows JOIN evidence_files USING (file_id) WHERE name = 'medium-line.csv'")).toEqual([
+      { source_row: 3, reason: expect.stringMatching(/^Maximum line size of 2000000 bytes exceeded\. Actual Size:3000\d{3} bytes\.$/) },
+    ]);
+  }, 60_000);
+
   it('left the evidence loaded before every large case exactly as it was', async () => {
     expect(await earlierEvents()).toEqual(earlier);
   });
