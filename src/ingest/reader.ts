@@ -387,6 +387,12 @@ async function readWholeTable(
   for (;;) {
     ensureNotAborted(ctx.signal);
     const { done, value } = await reader.read();
+    if (done && parser.inQuotes) {
+      // Everything after the opening quote would become one value (a register row named after the rest of the file).
+      throw new Error(
+        `CSV row ${formatCount(parser.records + 1)} opens a quote that is never closed, so the rest of the file would be read as one value; nothing of this file was loaded`,
+      );
+    }
     const batch = done ? parser.end() : parser.push(value);
     for (const record of batch) if (!isBlankCsvRecord(record)) records.push(record);
     if (records.length > MAX_TABLE_ROWS + 1) throw new Error(`too many rows (${records.length}+) for an inventory or change list`);

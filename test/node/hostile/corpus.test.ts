@@ -44,6 +44,10 @@ const CASES: Record<string, Expected> = {
   },
   'ragged.csv': { status: 'loaded', vendor: CSV, rows: 3, rejected: [[3, 'Expected Number of Columns: 7 Found: 3'], [5, 'Expected Number of Columns: 7 Found: 8']] },
   'unterminated-quote.csv': { status: 'loaded', vendor: CSV, rows: 2, rejected: [[4, 'Value with unterminated quote found.']] },
+  'unterminated-quote-register.csv': {
+    status: 'failed',
+    message: 'CSV row 3 opens a quote that is never closed, so the rest of the file would be read as one value; nothing of this file was loaded',
+  },
   'utf8-bom.csv': { status: 'loaded', vendor: CSV, rows: 2, rejected: [] },
   'utf16le.json': { status: 'loaded', vendor: CT, rows: 2, rejected: [] },
   'utf16be.csv': { status: 'loaded', vendor: CSV, rows: 2, rejected: [] },
