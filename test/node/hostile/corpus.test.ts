@@ -72,6 +72,11 @@ const CASES: Record<string, Expected> = {
   'payloads-events.csv': { status: 'loaded', vendor: CSV, rows: 13, rejected: [] },
   // 13 rows, 12 identities: "\t=1+1" and "\r=1+1" are the same identity once cells are trimmed, and merge (said in the notes).
   'payloads-register.csv': { status: 'loaded', vendor: 'NHI register', rows: 12, rejected: [] },
+  // Classified by content: with payloads for actions it is a generic CSV event log, mapped by its column names.
+  'payloads-github-audit.csv': { status: 'loaded', vendor: CSV, rows: 13, rejected: [] },
+  // 12 windows; identities written "a|b" or "a; b" name two identities, so 16 rows.
+  'payloads-changes.csv': { status: 'loaded', vendor: 'Change windows', rows: 16, rejected: [] },
+  'payloads-entra-sps.json': { status: 'loaded', vendor: 'entra_service_principals', rows: 12, rejected: [] },
   'good-cloudtrail.json': { status: 'loaded', vendor: CT, rows: 5, rejected: [] },
 };
 
@@ -210,6 +215,13 @@ describe('hostile corpus: every case dropped at once', () => {
     // The register keeps its cells (trimmed, as every register cell is).
     const names = (await rows("SELECT i.name FROM identities i JOIN evidence_files f USING (file_id) WHERE f.name = 'payloads-register.csv'")).map((r) => r.name);
     for (const payload of PAYLOADS) expect(names, JSON.stringify(names)).toContain(payload.trim());
+    // Change windows and JSON inventories keep them too.
+    const summaries = (await rows('SELECT DISTINCT summary FROM changes')).map((r) => r.summary);
+    const sps = (await rows("SELECT i.name FROM identities i JOIN evidence_files f USING (file_id) WHERE f.name = 'payloads-entra-sps.json'")).map((r) => r.name);
+    for (const payload of PAYLOADS) {
+      expect(summaries).toContain(payload.trim());
+      expect(sps).toContain(payload.trim());
+    }
     // DuckDB's CSV reader keeps a quoted cell exactly, leading tab and CR included.
     const csv = await rows("SELECT actor FROM events e JOIN evidence_files f USING (file_id) WHERE f.name = 'payloads-events.csv' ORDER BY source_row");
     expect(csv.slice(1).map((r) => r.actor)).toEqual([...PAYLOADS]);
