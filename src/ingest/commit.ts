@@ -127,13 +127,16 @@ export class ImportTransaction {
            FROM ${rows} WHERE event_time IS NULL;
        INSERT INTO ${this.table('rejected')}
          -- The reader reports a ragged line once per missing column: one reason per line, from the first column.
-         SELECT ${sqlValue(fileId)}, line, left(coalesce(arg_min(error_message, column_idx), 'unreadable row'), 300)
+         -- (A line over the reader's size limit has no column: its message comes without one.)
+         SELECT ${sqlValue(fileId)}, line, left(coalesce(arg_min(error_message, column_idx), min(error_message), 'unreadable row'), 300)
            FROM ${quoteIdent(readerRejects)} GROUP BY line ORDER BY line;
        DROP TABLE IF EXISTS ${quoteIdent(readerRejects)}; DROP TABLE IF EXISTS ${quoteIdent(`${readerRejects}_scan`)};`,
       q,
     );
+    // Rejected: rows with no readable time, and lines the CSV reader could not split (once per line).
     const { rows: counts } = await this.engine.queryRows(
-      `SELECT count(*) FILTER (WHERE event_time IS NOT NULL) AS loaded, count(*) FILTER (WHERE event_time IS NULL) AS bad FROM ${rows}`,
+      `SELECT (SELECT count(*) FROM ${rows} WHERE event_time IS NOT NULL) AS loaded,
+              (SELECT count(*) FROM ${this.table('rejected')} WHERE file_id = ${sqlValue(fileId)}) AS bad`,
       q,
     );
     await this.engine.exec(`DROP TABLE IF EXISTS ${rows}`, q);

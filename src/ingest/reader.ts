@@ -2,6 +2,7 @@
 // Runs inside the ingest worker in the tab and in-process in Node; it never holds a large file whole.
 import type { CanonicalEvent, InventoryResult, RejectedRow } from './canonical';
 import { eventsToIpc } from './arrow-batch';
+import { formatCount } from '../lib/format';
 import { csvHeadAndSample, CsvParser, isBlankCsvRecord, needsTranscoding, transcodeToUtf8 } from './container/csv-text';
 import { IngestError } from './container/errors';
 import { splitRecords, type RecordShape } from './container/records';
@@ -116,7 +117,11 @@ async function* readBlob(
       }
       return;
     }
-    if (sniff.container === 'empty') throw new Error('the file is empty');
+    if (sniff.container === 'empty') throw new Error(sniff.reason ? `the file is empty: ${sniff.reason}` : 'the file is empty');
+    if (sniff.inner?.container === 'gzip' || sniff.inner?.container === 'zip') {
+      // Compression inside compression is how decompression bombs hide their size; nothing genuine needs it.
+      throw new Error(`a ${sniff.inner.container === 'gzip' ? 'gzip' : 'zip'} file inside a gzip file was not opened (nested compression is a decompression-bomb pattern); decompress the outer layer and drop the result`);
+    }
     if (sniff.container === 'binary') throw new Error(`not a log or inventory: the content is binary (${sniff.reason ?? 'unknown'})`);
     if (sniff.container === 'parquet') {
       await sniffed.stream.cancel().catch(() => undefined);
@@ -224,12 +229,12 @@ async function* readJson(
     if (!(error instanceof IngestError) || error.code !== 'truncated') throw error;
     truncated = error.message;
   }
+  if (truncated && total + events.length === 0 && sample.length === 0) throw new Error(`the JSON is truncated: ${truncated}`);
   if (!format) {
     const decided = yield* decide();
     if (decided === 'inventory') return;
   }
   if (truncated) {
-    if (total + events.length === 0 && sample.length === 0) throw new Error(`the JSON is truncated: ${truncated}`);
     rejected.push({ source_row: null as unknown as number, reason: `truncated: ${truncated}` });
     notes.push(`The file is truncated (${truncated}); every complete record before that point was loaded.`);
   }
@@ -239,6 +244,12 @@ async function* readJson(
   // Decide what the file is from the records seen so far: an audit log (then replay the sample) or an inventory.
   async function* decide(): AsyncGenerator<ReaderMessage, 'log' | 'inventory'> {
     const values = sample.map((s) => s.value);
+    if (values.length === 0 && rejected.length > 0) {
+      // Not one record could be read (e.g. a single line far over the record size limit): say why, with the row.
+      const [first] = rejected;
+      const more = rejected.length > 1 ? ` (and ${formatCount(rejected.length - 1)} more unreadable records)` : '';
+      throw new Error(`no record could be read: ${first!.reason.replace(/\.$/, '')}${more}`);
+    }
     const detection = detectLogFormat(values);
     if (detection) {
       format = detection.format;
@@ -377,6 +388,12 @@ async function readWholeTable(
   for (;;) {
     ensureNotAborted(ctx.signal);
     const { done, value } = await reader.read();
+    if (done && parser.inQuotes) {
+      // Everything after the opening quote would become one value (a register row named after the rest of the file).
+      throw new Error(
+        `CSV row ${formatCount(parser.records + 1)} opens a quote that is never closed, so the rest of the file would be read as one value; nothing of this file was loaded`,
+      );
+    }
     const batch = done ? parser.end() : parser.push(value);
     for (const record of batch) if (!isBlankCsvRecord(record)) records.push(record);
     if (records.length > MAX_TABLE_ROWS + 1) throw new Error(`too many rows (${records.length}+) for an inventory or change list`);

@@ -121,7 +121,9 @@ export class CsvParser {
     if (this.recordChars + pending > this.maxRecordChars) {
       throw new IngestError(
         'record-too-large',
-        `CSV row ${this.records + 1} is longer than ${formatBytes(this.maxRecordChars)}: a quote is probably left open, or this is not CSV.`,
+        this.inQuotes
+          ? `CSV row ${this.records + 1} is longer than ${formatBytes(this.maxRecordChars)}: a quote is probably left open, or this is not CSV.`
+          : `CSV row ${this.records + 1} is longer than ${formatBytes(this.maxRecordChars)} with no line break: this is not a CSV export Driftline can read.`,
       );
     }
   }

@@ -43,6 +43,7 @@ export interface SniffOptions {
 
 const CSV_DELIMITERS: readonly CsvDelimiter[] = [',', '\t', ';', '|'];
 const CSV_SAMPLE_RECORDS = 30;
+const CSV_MIN_CONSISTENCY = 0.5;
 
 /** Sniffs the first bytes (about 64 KiB) of a file. */
 export function sniffBytes(head: Uint8Array, options: SniffOptions = {}): Sniff {
@@ -62,6 +63,8 @@ export function sniffBytes(head: Uint8Array, options: SniffOptions = {}): Sniff 
   const text = textDecoderFor(encoding).decode(head, { stream: !complete });
   const controls = controlRatio(text);
   if (controls > 0.02) return describe({ container: 'binary', reason: `${Math.round(controls * 100)}% control characters` });
+  // A file of nothing but blank lines and spaces is as empty as one of zero bytes.
+  if (complete && text.trim() === '') return describe({ container: 'empty', reason: 'only blank lines or spaces' });
   const { shape, delimiter } = detectShape(text, complete);
   return describe({ container: 'text', text: { encoding, bomLength, encodingGuessed, shape, delimiter } });
 }
@@ -177,7 +180,8 @@ function looksLikeNdjson(text: string, start: number, complete: boolean): boolea
 
 /**
  * The delimiter whose field count is the same on most of the first records (quotes and quoted newlines honoured).
- * Ties go to the earlier of `, \t ; |`. Needs at least two columns.
+ * Ties go to the earlier of `, \t ; |`. Needs at least two columns, matched by at least half of the records: a short
+ * export with a few ragged rows or an unclosed quote is still CSV, and its bad rows are reported one by one.
  */
 function detectDelimiter(text: string, complete: boolean): CsvDelimiter | null {
   let best: { delimiter: CsvDelimiter; consistency: number; columns: number } | null = null;
@@ -197,7 +201,7 @@ function detectDelimiter(text: string, complete: boolean): CsvDelimiter | null {
     const columns = counts[0];
     if (columns === undefined || columns < 2) continue;
     const consistency = counts.filter((c) => c === columns).length / counts.length;
-    if (consistency < 0.8) continue;
+    if (consistency < CSV_MIN_CONSISTENCY) continue;
     if (!best || consistency > best.consistency || (consistency === best.consistency && columns > best.columns)) {
       best = { delimiter, consistency, columns };
     }
@@ -231,7 +235,7 @@ const SHAPE_LABEL: Record<TextShape, string> = {
 function describeSniff(sniff: Sniff): string {
   switch (sniff.container) {
     case 'empty':
-      return 'empty file';
+      return sniff.reason ? `empty file (${sniff.reason})` : 'empty file';
     case 'binary':
       return `binary data, not a text export (${sniff.reason ?? 'unreadable'})`;
     case 'zip':
