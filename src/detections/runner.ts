@@ -6,6 +6,8 @@ import { ensureSchema } from '../ingest/commit';
 import contextSql from './sql/context.sql?raw';
 import finalizeSql from './sql/finalize.sql?raw';
 import { parseSchedule } from '../ingest/inventory/schedule';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { DetectionDefinition } from './types';
 
 export interface ExceptionRecord {
@@ -156,6 +158,49 @@ export const RAW_FINDING_COLUMNS = `entity_key VARCHAR, subject VARCHAR, first_s
   evidence_outside_change BIGINT, change_id VARCHAR, observed VARCHAR, baseline VARCHAR, declared VARCHAR, threshold VARCHAR,
   intensity DOUBLE, details MAP(VARCHAR, VARCHAR)`;
 
+/**
+ * The analysis context alone (settings tables, declared schedules, dl_context, ev, the shared aggregates), without the
+ * catalogue: what the identity page and evidence queries read when the findings themselves came back from storage.
+ */
+export async function prepareContext(
+  engine: Engine,
+  catalogue: readonly DetectionDefinition[],
+  settings: AnalysisSettings,
+  options: Pick<RunOptions, 'signal' | 'evaluatedAt'> = {},
+): Promise<void> {
+  const opts = options.signal ? { signal: options.signal } : {};
+  await ensureSchema(engine);
+  await writeSettings(engine, catalogue, settings, options.evaluatedAt ?? Date.now(), opts);
+  await writeDeclaredSchedules(engine, settings, opts);
+  await engine.exec(contextSql, opts);
+}
+
+/** Stable JSON: object keys sorted, so equal settings always give the same text. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as Record<string, unknown>).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * What findings depend on besides the evidence: the catalogue (its SQL and metadata), the context and finalize SQL, and
+ * the settings. Saved findings with another fingerprint are computed again.
+ */
+export function analysisFingerprint(catalogue: readonly DetectionDefinition[], settings: AnalysisSettings): string {
+  const text = stableJson({ catalogue, contextSql, finalizeSql, settings });
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** Whether saved findings evaluated at `evaluatedAt` still hold at `now`: no exception expired in between. */
+export function exceptionsUnchangedSince(settings: AnalysisSettings, evaluatedAt: number, now: number): boolean {
+  return settings.exceptions.every((x) => {
+    const expires = Date.parse(x.expiresAt);
+    return Number.isNaN(expires) || expires <= evaluatedAt || expires > now;
+  });
+}
+
 export async function runAnalysis(
   engine: Engine,
   catalogue: readonly DetectionDefinition[],
@@ -166,12 +211,9 @@ export async function runAnalysis(
   const target = options.target ?? 'findings';
   if (!/^[a-z_][a-z0-9_]*$/.test(target)) throw new Error(`Not a valid findings table name: ${quoteIdent(target)}`);
   const opts = options.signal ? { signal: options.signal } : {};
-  await ensureSchema(engine);
-  await writeSettings(engine, catalogue, settings, options.evaluatedAt ?? Date.now(), opts);
-  await writeDeclaredSchedules(engine, settings, opts);
   const timingsMs: Record<string, number> = {};
   let t = performance.now();
-  await engine.exec(contextSql, opts);
+  await prepareContext(engine, catalogue, settings, options);
   timingsMs.context = Math.round(performance.now() - t);
   await engine.exec(`CREATE OR REPLACE TABLE dl_findings_raw (detection_id VARCHAR, ${RAW_FINDING_COLUMNS})`, opts);
   const active = catalogue.filter((d) => !settings.disabled.includes(d.id));

@@ -6,12 +6,12 @@ import { importEvidence, type ImportProgress } from '../ingest/pipeline';
 import type { EvidenceReader } from '../ingest/protocol';
 import { formatCount } from '../lib/format';
 import { CATALOGUE } from '../detections/catalog';
-import { runAnalysis } from '../detections/runner';
+import { analysisFingerprint, prepareContext, runAnalysis, type RunReport } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
 import { findingsToCsv, findingsToOcsfJson } from '../report/findings-export';
 import type { Workspaces } from '../workspace/service';
 import { keepImportOriginals } from './original-actions';
-import { saveWorkspace, type WorkspaceLocks } from './workspace-actions';
+import { currentSnapshotId, saveAnalysisOf, saveWorkspace, type WorkspaceLocks } from './workspace-actions';
 import { pushNotice, type AppState, type AppStore, type ImportResult, type Progress } from './store';
 
 export interface AppServices {
@@ -75,13 +75,23 @@ function progressOf(p: ImportProgress): Progress {
  */
 let importChain: Promise<unknown> = Promise.resolve();
 
+/** Run `work` after every import (and workspace restore) queued before it, and before any queued after it. */
+export function exclusive<T>(work: () => Promise<T>): Promise<T> {
+  const result = importChain.then(work, work);
+  importChain = result.catch(() => undefined);
+  return result;
+}
+
+/** An analysis asked for while a workspace is being restored waits for the restore (it would read half the events). */
+let restoreGate: Promise<unknown> = Promise.resolve();
+export function holdAnalysesUntil(done: Promise<unknown>): void {
+  restoreGate = done.catch(() => undefined);
+}
+
 export function addEvidenceFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
   if (files.length === 0) return Promise.resolve(null);
   if (importAbort) pushNotice(services.store, 'info', `${files.length} file${files.length === 1 ? '' : 's'} queued: they are imported when the current import is done.`);
-  const run = () => importFiles(services, files, origin);
-  const result = importChain.then(run, run);
-  importChain = result.catch(() => undefined);
-  return result;
+  return exclusive(() => importFiles(services, files, origin));
 }
 
 async function importFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
@@ -152,6 +162,37 @@ async function importFiles(services: AppServices, files: readonly File[], origin
 const FINDINGS_SHOWN = 500;
 let analysisAbort: AbortController | null = null;
 
+/** Load the findings queue (totals and the top rows) from the findings table into the store. */
+async function loadQueue(services: AppServices, report: RunReport): Promise<{ open: number; explained: number; excepted: number }> {
+  const { store, engine } = services;
+  const { rows: totals } = await engine.queryRows(
+    `SELECT count(*) FILTER (WHERE status = 'open') AS open, count(*) FILTER (WHERE status = 'explained') AS explained,
+            count(*) FILTER (WHERE status = 'excepted') AS excepted FROM findings`,
+  );
+  const { rows } = await engine.queryRows(`SELECT * FROM findings ORDER BY status = 'open' DESC, risk_score DESC, detection_id, entity_key, subject LIMIT ${FINDINGS_SHOWN}`);
+  const t = totals[0] ?? {};
+  const counts = { open: Number(t.open ?? 0), explained: Number(t.explained ?? 0), excepted: Number(t.excepted ?? 0) };
+  store.setState({ findings: rows, analysis: { running: false, report, error: null, totals: counts } });
+  return counts;
+}
+
+/**
+ * Show findings that came back from storage with the workspace (computed from the same evidence, settings and catalogue):
+ * the queue is usable before the events are restored and without running the catalogue again.
+ */
+export async function showSavedAnalysis(services: AppServices, report: RunReport): Promise<void> {
+  await loadQueue(services, report);
+}
+
+/** After saved findings were shown and the events are back: the context tables the identity page and evidence read. */
+export async function prepareSavedContext(services: AppServices, evaluatedAt: number): Promise<void> {
+  try {
+    await prepareContext(services.engine, CATALOGUE, services.store.getState().settings, { evaluatedAt });
+  } catch (error) {
+    pushNotice(services.store, 'error', `The analysis context could not be prepared: ${(error as Error).message}`);
+  }
+}
+
 /** Run the whole catalogue over the workspace (after every import and settings change) and load the queue. */
 export async function analyse(services: AppServices): Promise<void> {
   const { store, engine } = services;
@@ -159,35 +200,36 @@ export async function analyse(services: AppServices): Promise<void> {
   const controller = new AbortController();
   analysisAbort = controller;
   store.setState((state) => ({ analysis: { ...state.analysis, running: true, error: null } }));
-  const began = performance.now();
   try {
-    const report = await runAnalysis(engine, CATALOGUE, store.getState().settings, {
+    await restoreGate;
+    if (controller.signal.aborted) return;
+    const began = performance.now();
+    const settings = store.getState().settings;
+    const evaluatedAt = Date.now();
+    const basedOn = await currentSnapshotId(services);
+    const report = await runAnalysis(engine, CATALOGUE, settings, {
       signal: controller.signal,
+      evaluatedAt,
       onProgress: (done, total) => store.setState({ progress: { label: 'Analysing', done, total, unit: 'detections' } }),
     });
-    const { rows: totals } = await engine.queryRows(
-      `SELECT count(*) FILTER (WHERE status = 'open') AS open, count(*) FILTER (WHERE status = 'explained') AS explained,
-              count(*) FILTER (WHERE status = 'excepted') AS excepted FROM findings`,
-    );
-    const { rows } = await engine.queryRows(`SELECT * FROM findings ORDER BY status = 'open' DESC, risk_score DESC, detection_id, entity_key, subject LIMIT ${FINDINGS_SHOWN}`);
-    const t = totals[0] ?? {};
+    const counts = await loadQueue(services, report);
     // User Timing: visible in the browser's performance tools and read by `npm run bench:detect` / `bench:reopen`.
     performance.measure('driftline:analysis', {
       start: began,
       duration: report.totalMs,
-      detail: { ...report.timingsMs, totalMs: report.totalMs, findings: Number(t.open ?? 0) + Number(t.explained ?? 0) + Number(t.excepted ?? 0) },
+      detail: { ...report.timingsMs, totalMs: report.totalMs, findings: counts.open + counts.explained + counts.excepted },
     });
-    store.setState({
-      findings: rows,
-      analysis: { running: false, report, error: null, totals: { open: Number(t.open ?? 0), explained: Number(t.explained ?? 0), excepted: Number(t.excepted ?? 0) } },
-    });
+    store.setState({ progress: null });
+    if (basedOn) await saveAnalysisOf(services, { basedOn, fingerprint: analysisFingerprint(CATALOGUE, settings), evaluatedAt, report });
   } catch (error) {
     const cancelled = (error as Error).name === 'AbortError';
     store.setState((state) => ({ analysis: { ...state.analysis, running: false, error: cancelled ? null : (error as Error).message } }));
     if (!cancelled) pushNotice(store, 'error', `Analysis failed: ${(error as Error).message}`);
   } finally {
-    if (analysisAbort === controller) analysisAbort = null;
-    store.setState({ progress: null });
+    if (analysisAbort === controller) {
+      analysisAbort = null;
+      store.setState({ progress: null });
+    }
   }
 }
 

@@ -28,7 +28,7 @@ export interface Progress {
   label: string;
   done: number;
   total: number;
-  unit: 'files' | 'bytes' | 'detections';
+  unit: 'files' | 'bytes' | 'detections' | 'rows';
   /** More counts for the reader, e.g. "3 of 10 files · 120,000 rows". */
   detail?: string;
 }

@@ -1,11 +1,13 @@
 // Workspace lifecycle in the app: open the last one on load, save after every committed import, switch (resetting the
 // engine so wasm memory is returned), guard against a second tab, keep triage.
 import type { TriageStatus } from '../report/findings-export';
-import { describeStorageError } from '../workspace/db';
+import { CATALOGUE } from '../detections/catalog';
+import { analysisFingerprint, exceptionsUnchangedSince, type AnalysisSettings } from '../detections/runner';
+import { describeStorageError, type SavedAnalysisInfo } from '../workspace/db';
 import type { Workspaces } from '../workspace/service';
-import { restoreSnapshot, saveSnapshot } from '../workspace/snapshot';
+import { restoreWorkspace, saveAnalysis, saveSnapshot } from '../workspace/snapshot';
 import { exportWorkspace, importWorkspace } from '../workspace/transfer';
-import { analyse, refreshEvidence, type AppServices } from './actions';
+import { analyse, exclusive, holdAnalysesUntil, prepareSavedContext, refreshEvidence, showSavedAnalysis, type AppServices } from './actions';
 import { pushNotice } from './store';
 
 /** Web Locks: one tab owns a workspace; others read. Absent (tests, old browsers) = always the owner. */
@@ -95,22 +97,80 @@ export async function openWorkspace(services: AppServices, id?: string, options:
     else await engine.start();
     const [settings, triage, mappings] = await Promise.all([workspaces.settings(record.id), workspaces.triage(record.id), workspaces.mappings()]);
     store.setState({ settings, triage, mappings });
-    const restoreStart = performance.now();
-    const restored = await restoreSnapshot(workspaces.db, engine, record.id);
-    if (restored) {
-      performance.measure('driftline:restore', {
-        start: restoreStart,
-        duration: performance.now() - restoreStart,
-        detail: { events: record.events, storedBytes: record.storedBytes },
-      });
-    }
-    if (owned) await workspaces.markOpened(record.id);
-    else pushNotice(store, 'info', `"${record.name}" is open in another tab: it is read-only here until you take it over.`);
-    await refreshEvidence(services);
-    await refreshWorkspaceList(services);
-    if (store.getState().evidence.length > 0) await analyse(services);
+    // Imports and analyses asked for meanwhile wait for the restore (they would see half the events).
+    const restoring = exclusive(() => restoreInto(services, workspaces, record, settings, owned));
+    holdAnalysesUntil(restoring);
+    await restoring;
   } catch (error) {
     pushNotice(store, 'error', `The workspace could not be opened: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Bring a workspace's saved state back into the engine: the small tables and, when it still holds, the saved analysis
+ * first (the findings queue is usable from there), then the events with progress; then the analysis context, or the
+ * whole catalogue when the saved findings are stale or absent.
+ */
+async function restoreInto(
+  services: AppServices,
+  workspaces: Workspaces,
+  record: { id: string; name: string; events: number; storedBytes: number },
+  settings: AnalysisSettings,
+  owned: boolean,
+): Promise<void> {
+  const { store, engine } = services;
+  const restoreStart = performance.now();
+  const now = Date.now();
+  const fingerprint = analysisFingerprint(CATALOGUE, settings);
+  let saved: SavedAnalysisInfo | null = null;
+  const restored = await restoreWorkspace(workspaces.db, engine, record.id, {
+    accept: (info) => info.fingerprint === fingerprint && exceptionsUnchangedSince(settings, info.evaluatedAt, now),
+    onEarly: async (analysis) => {
+      await refreshEvidence(services);
+      store.setState((state) => ({ counts: state.counts && { ...state.counts, events: record.events } }));
+      if (!analysis) return;
+      saved = analysis;
+      await showSavedAnalysis(services, analysis.report);
+      performance.measure('driftline:queue-ready', { start: restoreStart, duration: performance.now() - restoreStart, detail: { saved: true } });
+    },
+    onProgress: (done, total) => store.setState({ progress: { label: 'Loading the saved events', done, total, unit: 'rows' } }),
+  });
+  store.setState({ progress: null });
+  if (restored) {
+    performance.measure('driftline:restore', {
+      start: restoreStart,
+      duration: performance.now() - restoreStart,
+      detail: { events: record.events, storedBytes: record.storedBytes, savedAnalysis: saved !== null },
+    });
+  }
+  if (owned) await workspaces.markOpened(record.id);
+  else pushNotice(store, 'info', `"${record.name}" is open in another tab: it is read-only here until you take it over.`);
+  await refreshEvidence(services);
+  await refreshWorkspaceList(services);
+  if (store.getState().evidence.length === 0) return;
+  const shown = saved as SavedAnalysisInfo | null;
+  if (shown) await prepareSavedContext(services, shown.evaluatedAt);
+  else await analyse(services);
+}
+
+/** The snapshot the engine's tables were last saved as (null before the first save, or without storage). */
+export async function currentSnapshotId(services: AppServices): Promise<string | null> {
+  const workspaces = workspacesOf(services);
+  const current = services.store.getState().workspace.current;
+  if (!workspaces || !current || services.store.getState().workspace.readOnly) return null;
+  return (await workspaces.get(current.id))?.snapshotId ?? null;
+}
+
+/** Keep an analysis' findings beside the snapshot they were computed from (a reopen shows them at once). */
+export async function saveAnalysisOf(services: AppServices, info: SavedAnalysisInfo): Promise<void> {
+  const workspaces = workspacesOf(services);
+  const current = services.store.getState().workspace.current;
+  if (!workspaces || !current || services.store.getState().workspace.readOnly) return;
+  try {
+    await saveAnalysis(workspaces.db, services.engine, current.id, info);
+  } catch (error) {
+    // Only a lost shortcut: the next reopen runs the catalogue again. Say so when it is the disk.
+    pushNotice(services.store, 'info', `The findings were not saved for a fast reopen: ${describeStorageError(error)}`);
   }
 }
 

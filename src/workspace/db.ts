@@ -18,6 +18,8 @@ export interface WorkspaceRecord {
   files: number;
   /** Set by the v3 migration: the workspace existed before original files were kept, so its evidence has none. */
   legacyWithoutOriginals?: boolean;
+  /** The saved analysis of the current snapshot (findings tables), shown at once on reopen; absent until one is saved. */
+  analysisId?: string | null;
 }
 
 export interface SnapshotTable {
@@ -33,6 +35,19 @@ export interface SnapshotRecord {
   createdAt: string;
   tables: SnapshotTable[];
   bytes: number;
+  /** Only on a saved analysis: what it was computed from, so a reopen knows whether it still holds. */
+  analysis?: SavedAnalysisInfo;
+}
+
+/** What a saved analysis (the findings tables) was computed from, and what the analysis reported. */
+export interface SavedAnalysisInfo {
+  /** The evidence snapshot the findings were computed over. */
+  basedOn: string;
+  /** Settings and catalogue fingerprint: a different one means the findings must be computed again. */
+  fingerprint: string;
+  /** Wall-clock time (ms) exceptions were evaluated against. */
+  evaluatedAt: number;
+  report: { counts: Record<string, number>; timingsMs: Record<string, number>; totalMs: number };
 }
 
 export interface BlobRecord {

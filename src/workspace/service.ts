@@ -38,7 +38,7 @@ export class Workspaces {
       const source = await db.workspaces.get(id);
       if (!source) throw new Error('That workspace no longer exists.');
       const now = new Date().toISOString();
-      const copy: WorkspaceRecord = { ...source, id: newId(), name: name.trim() || `${source.name} (copy)`, createdAt: now, updatedAt: now, snapshotId: null };
+      const copy: WorkspaceRecord = { ...source, id: newId(), name: name.trim() || `${source.name} (copy)`, createdAt: now, updatedAt: now, snapshotId: null, analysisId: null };
       if (source.snapshotId) {
         const snapshot = await db.snapshots.get(source.snapshotId);
         if (snapshot) {

@@ -5,10 +5,16 @@ import { tableToIPC } from 'apache-arrow';
 import type { Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
-import type { DriftlineDB, SnapshotRecord, SnapshotTable } from './db';
+import type { DriftlineDB, SavedAnalysisInfo, SnapshotRecord, SnapshotTable } from './db';
 
 /** The tables that are the workspace (findings are recomputed from them, deterministically). */
 export const SNAPSHOT_TABLES = ['evidence_files', 'rejected_rows', 'identities', 'identity_aliases', 'events', 'changes', 'resource_classes', 'actor_resolution'] as const;
+
+/**
+ * The analysis' own tables, saved beside the snapshot they were computed from so that a reopen shows the findings queue
+ * before the events are back (and skips the catalogue when settings and catalogue are unchanged).
+ */
+export const ANALYSIS_TABLES = ['findings', 'findings_entity_risk'] as const;
 
 const CHUNK_ROWS = 250_000;
 
@@ -30,11 +36,15 @@ export interface SnapshotStats {
 }
 
 /** Copy the canonical tables out of DuckDB (in chunks) as gzipped Arrow IPC streams. */
-export async function readTables(engine: Engine, signal?: AbortSignal): Promise<{ tables: SnapshotTable[]; chunks: Map<string, Uint8Array> }> {
+export async function readTables(
+  engine: Engine,
+  signal?: AbortSignal,
+  names: readonly string[] = SNAPSHOT_TABLES,
+): Promise<{ tables: SnapshotTable[]; chunks: Map<string, Uint8Array> }> {
   await ensureSchema(engine);
   const tables: SnapshotTable[] = [];
   const chunks = new Map<string, Uint8Array>();
-  for (const name of SNAPSHOT_TABLES) {
+  for (const name of names) {
     const { rows } = await engine.queryRows(`SELECT count(*) AS n FROM ${quoteIdent(name)}`, signal ? { signal } : {});
     const total = Number(rows[0]?.n ?? 0);
     const table: SnapshotTable = { name, rows: total, blobIds: [] };
@@ -74,44 +84,146 @@ export async function saveSnapshot(db: DriftlineDB, engine: Engine, workspaceId:
       updatedAt: record.createdAt,
       events: counts.events ?? 0,
       files: counts.evidence_files ?? 0,
+      analysisId: null,
     });
-    if (previous) {
-      await db.blobs.where('snapshotId').equals(previous).delete();
-      await db.snapshots.delete(previous);
+    // The saved analysis was computed from the previous evidence: it goes with it.
+    for (const old of [previous, workspace.analysisId]) {
+      if (!old) continue;
+      await db.blobs.where('snapshotId').equals(old).delete();
+      await db.snapshots.delete(old);
     }
   });
   return { snapshotId, bytes, rows: counts, ms: Math.round(performance.now() - began) };
 }
 
-/** Rebuild the canonical tables from a workspace's current snapshot; false when it has none yet. */
-export async function restoreSnapshot(db: DriftlineDB, engine: Engine, workspaceId: string): Promise<boolean> {
+/**
+ * Save the findings tables of an analysis of the workspace's current snapshot (`basedOn`). Skipped (false) when the
+ * workspace moved on to another snapshot meanwhile: findings are only ever kept beside the evidence they came from.
+ */
+export async function saveAnalysis(db: DriftlineDB, engine: Engine, workspaceId: string, info: SavedAnalysisInfo, signal?: AbortSignal): Promise<boolean> {
+  const { tables, chunks } = await readTables(engine, signal, ANALYSIS_TABLES);
+  const id = newId('a');
+  const bytes = [...chunks.values()].reduce((n, c) => n + c.byteLength, 0);
+  const record: SnapshotRecord = { id, workspaceId, createdAt: new Date().toISOString(), tables, bytes, analysis: info };
+  return db.transaction('rw', db.workspaces, db.snapshots, db.blobs, async () => {
+    const workspace = await db.workspaces.get(workspaceId);
+    if (!workspace || workspace.snapshotId !== info.basedOn) return false;
+    await db.blobs.bulkAdd([...chunks.entries()].map(([blobId, data]) => ({ id: blobId, workspaceId, snapshotId: id, bytes: data })));
+    await db.snapshots.add(record);
+    const previous = workspace.analysisId;
+    await db.workspaces.update(workspaceId, { analysisId: id });
+    if (previous) {
+      await db.blobs.where('snapshotId').equals(previous).delete();
+      await db.snapshots.delete(previous);
+    }
+    return true;
+  });
+}
+
+export interface RestoreOptions {
+  /** Whether the saved analysis still holds (same settings and catalogue); not restored when false. */
+  accept?: (analysis: SavedAnalysisInfo) => boolean;
+  /**
+   * Called once everything but the events is back (with the saved analysis, when there is one for this snapshot): the
+   * findings queue can be shown while the events load.
+   */
+  onEarly?: (analysis: SavedAnalysisInfo | null) => Promise<void> | void;
+  /** Events restored so far, of the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RestoreResult {
+  /** The saved analysis that came back with the snapshot, or null (none, or computed from other evidence). */
+  analysis: SavedAnalysisInfo | null;
+}
+
+/**
+ * Rebuild the canonical tables from a workspace's current snapshot, small tables and the saved analysis first, the events
+ * last; null when the workspace has no snapshot yet.
+ */
+export async function restoreWorkspace(db: DriftlineDB, engine: Engine, workspaceId: string, options: RestoreOptions = {}): Promise<RestoreResult | null> {
   const workspace = await db.workspaces.get(workspaceId);
   if (!workspace?.snapshotId) {
     await ensureSchema(engine);
-    return false;
+    return null;
   }
   const snapshot = await db.snapshots.get(workspace.snapshotId);
   if (!snapshot) throw new Error(`The saved state of workspace "${workspace.name}" is missing from this browser's storage.`);
-  await restoreTables(engine, snapshot.tables, async (id) => {
+  const saved = workspace.analysisId ? await db.snapshots.get(workspace.analysisId) : undefined;
+  const analysis = saved?.analysis && saved.analysis.basedOn === snapshot.id && (options.accept?.(saved.analysis) ?? true) ? saved : null;
+  const chunk = async (id: string) => {
     const blob = await db.blobs.get(id);
     if (!blob) throw new Error(`Part of the saved state of workspace "${workspace.name}" is missing (${id}).`);
     return blob.bytes;
+  };
+  const events = snapshot.tables.filter((t) => t.name === 'events');
+  await restoreTables(engine, snapshot.tables.filter((t) => t.name !== 'events'), chunk);
+  let early = analysis ? (analysis.analysis ?? null) : null;
+  if (analysis) {
+    try {
+      await restoreAnalysisTables(engine, analysis.tables, chunk);
+    } catch {
+      // A saved analysis that cannot be read is only a lost shortcut: the catalogue runs again.
+      await engine.exec(ANALYSIS_TABLES.map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)};`).join('\n'));
+      early = null;
+    }
+  }
+  await options.onEarly?.(early);
+  const total = events.reduce((n, t) => n + t.rows, 0);
+  let done = 0;
+  await restoreTables(engine, events, chunk, {
+    clear: false,
+    onChunk: (rows) => {
+      done += rows;
+      options.onProgress?.(done, total);
+    },
   });
-  return true;
+  return { analysis: early };
 }
 
-/** Empty the canonical tables and fill them from gzipped Arrow IPC chunks (also used by workspace import). */
-export async function restoreTables(engine: Engine, tables: readonly SnapshotTable[], chunk: (id: string) => Promise<Uint8Array>): Promise<void> {
+/** Rebuild the canonical tables from a workspace's current snapshot; false when it has none yet. */
+export async function restoreSnapshot(db: DriftlineDB, engine: Engine, workspaceId: string): Promise<boolean> {
+  return (await restoreWorkspace(db, engine, workspaceId)) !== null;
+}
+
+async function restoreAnalysisTables(engine: Engine, tables: readonly SnapshotTable[], chunk: (id: string) => Promise<Uint8Array>): Promise<void> {
+  await engine.exec(ANALYSIS_TABLES.map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)};`).join('\n'));
+  for (const table of tables) {
+    if (!(ANALYSIS_TABLES as readonly string[]).includes(table.name)) continue;
+    let first = true;
+    for (const id of table.blobIds) {
+      await engine.insertArrowIPC(await gunzip(await chunk(id)), { table: table.name, create: first });
+      first = false;
+    }
+  }
+}
+
+/**
+ * Fill canonical tables from gzipped Arrow IPC chunks (also used by workspace import); emptied first unless
+ * `clear: false`. A chunk goes straight into its table; one whose columns no longer line up with the table (a snapshot
+ * from an older schema) goes through a scratch table and is inserted by name.
+ */
+export async function restoreTables(
+  engine: Engine,
+  tables: readonly SnapshotTable[],
+  chunk: (id: string) => Promise<Uint8Array>,
+  options: { clear?: boolean; onChunk?: (rows: number) => void } = {},
+): Promise<void> {
   await ensureSchema(engine);
-  await engine.exec(SNAPSHOT_TABLES.map((t) => `DELETE FROM ${quoteIdent(t)};`).join('\n'));
+  if (options.clear !== false) await engine.exec(SNAPSHOT_TABLES.map((t) => `DELETE FROM ${quoteIdent(t)};`).join('\n'));
   for (const table of tables) {
     if (!(SNAPSHOT_TABLES as readonly string[]).includes(table.name)) continue;
+    const per = table.blobIds.length ? table.rows / table.blobIds.length : 0;
     for (const id of table.blobIds) {
       const ipc = await gunzip(await chunk(id));
-      // Load into a scratch table, then insert by name: the canonical table keeps its constraints and types.
-      await engine.exec('DROP TABLE IF EXISTS restore_chunk');
-      await engine.insertArrowIPC(ipc, { table: 'restore_chunk', create: true });
-      await engine.exec(`INSERT INTO ${quoteIdent(table.name)} BY NAME SELECT * FROM restore_chunk; DROP TABLE restore_chunk;`);
+      try {
+        await engine.insertArrowIPC(ipc, { table: table.name, create: false });
+      } catch {
+        await engine.exec('DROP TABLE IF EXISTS restore_chunk');
+        await engine.insertArrowIPC(ipc, { table: 'restore_chunk', create: true });
+        await engine.exec(`INSERT INTO ${quoteIdent(table.name)} BY NAME SELECT * FROM restore_chunk; DROP TABLE restore_chunk;`);
+      }
+      options.onChunk?.(Math.round(per));
     }
   }
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../../src/detections/catalog';
-import { DEFAULT_SETTINGS, runAnalysis } from '../../../src/detections/runner';
+import { analysisFingerprint, DEFAULT_SETTINGS, exceptionsUnchangedSince, prepareContext, runAnalysis } from '../../../src/detections/runner';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
 import { ensureSchema } from '../../../src/ingest/commit';
@@ -16,7 +16,7 @@ import { importEvidence } from '../../../src/ingest/pipeline';
 import { readEvidence } from '../../../src/ingest/reader';
 import { describeStorageError, DriftlineDB } from '../../../src/workspace/db';
 import { Workspaces } from '../../../src/workspace/service';
-import { restoreSnapshot, saveSnapshot } from '../../../src/workspace/snapshot';
+import { restoreSnapshot, restoreWorkspace, saveAnalysis, saveSnapshot } from '../../../src/workspace/snapshot';
 
 const EVALUATED_AT = Date.UTC(2026, 3, 1);
 
@@ -38,6 +38,66 @@ async function fingerprint(engine: DuckEngine) {
 }
 
 describe('workspace persistence', () => {
+  it('keeps the findings beside their snapshot: a reopen shows them before the events are back, and only while they still hold', async () => {
+    const db = new DriftlineDB(`t-${Math.random()}`);
+    const workspaces = new Workspaces(db);
+    const ws = await workspaces.create('Saved analysis');
+    const engine = createNodeEngine();
+    await engine.start();
+    await ensureSchema(engine);
+    expect((await importEvidence(engine, sampleFiles(), { reader: readEvidence, signal: new AbortController().signal })).status).toBe('committed');
+    const { snapshotId } = await saveSnapshot(db, engine, ws.id);
+    const report = await runAnalysis(engine, CATALOGUE, DEFAULT_SETTINGS, { evaluatedAt: EVALUATED_AT });
+    const before = await fingerprint(engine);
+    const info = { basedOn: snapshotId, fingerprint: analysisFingerprint(CATALOGUE, DEFAULT_SETTINGS), evaluatedAt: EVALUATED_AT, report };
+    expect(await saveAnalysis(db, engine, ws.id, info)).toBe(true);
+    // An analysis of evidence that is no longer the workspace's current snapshot is never saved.
+    expect(await saveAnalysis(db, engine, ws.id, { ...info, basedOn: 'an-older-snapshot' })).toBe(false);
+    await engine.close();
+
+    // Reopen: the findings are queryable in onEarly, while the events table is still empty.
+    const reopened = createNodeEngine();
+    await reopened.start();
+    let early: { findings: number; events: number } | null = null;
+    const result = await restoreWorkspace(db, reopened, ws.id, {
+      accept: (saved) => saved.fingerprint === analysisFingerprint(CATALOGUE, DEFAULT_SETTINGS),
+      onEarly: async (saved) => {
+        expect(saved?.report.counts).toEqual(report.counts);
+        const { rows } = await reopened.queryRows('SELECT (SELECT count(*) FROM findings) AS f, (SELECT count(*) FROM events) AS e');
+        early = { findings: Number(rows[0]?.f), events: Number(rows[0]?.e) };
+      },
+    });
+    expect(result?.analysis?.evaluatedAt).toBe(EVALUATED_AT);
+    expect(early).toEqual({ findings: Object.values(report.counts).reduce((a, b) => a + b, 0), events: 0 });
+    await prepareContext(reopened, CATALOGUE, DEFAULT_SETTINGS, { evaluatedAt: EVALUATED_AT });
+    expect(await fingerprint(reopened)).toEqual(before);
+    // The identity page and evidence queries read the context: it is there without running the catalogue.
+    expect(Number((await reopened.queryRows('SELECT count(*) AS n FROM dl_entity_profile')).rows[0]?.n)).toBeGreaterThan(0);
+    await reopened.close();
+
+    // Other settings: the saved findings are not restored (the app runs the catalogue again).
+    const other = { ...DEFAULT_SETTINGS, detectionDays: 3 };
+    const third = createNodeEngine();
+    await third.start();
+    const stale = await restoreWorkspace(db, third, ws.id, { accept: (saved) => saved.fingerprint === analysisFingerprint(CATALOGUE, other) });
+    expect(stale?.analysis).toBeNull();
+    expect((await third.queryRows("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'findings'")).rows[0]?.n).toBe(0);
+    // New evidence saved: the analysis of the old evidence goes with it.
+    await saveSnapshot(db, third, ws.id);
+    expect((await workspaces.get(ws.id))?.analysisId).toBeNull();
+    expect(await db.snapshots.where('workspaceId').equals(ws.id).count()).toBe(1);
+    await third.close();
+  });
+
+  it('an exception that expired since the findings were saved makes them stale', () => {
+    const exception = { id: 'x1', detectionId: '*', identityKey: '*', owner: 'o', reason: 'r', ticket: '', expiresAt: new Date(EVALUATED_AT + 3_600_000).toISOString() };
+    const settings = { ...DEFAULT_SETTINGS, exceptions: [exception] };
+    expect(exceptionsUnchangedSince(settings, EVALUATED_AT, EVALUATED_AT + 60_000)).toBe(true);
+    expect(exceptionsUnchangedSince(settings, EVALUATED_AT, EVALUATED_AT + 7_200_000)).toBe(false);
+    expect(analysisFingerprint(CATALOGUE, settings)).not.toBe(analysisFingerprint(CATALOGUE, DEFAULT_SETTINGS));
+    expect(analysisFingerprint(CATALOGUE, { ...DEFAULT_SETTINGS })).toBe(analysisFingerprint(CATALOGUE, DEFAULT_SETTINGS));
+  });
+
   it('reopens a workspace from its snapshot with identical tables, findings and uids, and keeps triage', async () => {
     const db = new DriftlineDB(`t-${Math.random()}`);
     const workspaces = new Workspaces(db);
