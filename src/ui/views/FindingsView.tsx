@@ -496,14 +496,16 @@ export function FindingsView() {
             ))}
           </select>
         </label>
-        <label>
-          Seen from (UTC)
-          <input type="date" value={filter.from ?? ''} onChange={(e) => set('from', { from: e.target.value || undefined })} />
-        </label>
-        <label>
-          to
-          <input type="date" value={filter.to ?? ''} onChange={(e) => set('to', { to: e.target.value || undefined })} />
-        </label>
+        <div className="range">
+          <label>
+            Seen from (UTC)
+            <input type="date" value={filter.from ?? ''} onChange={(e) => set('from', { from: e.target.value || undefined })} />
+          </label>
+          <label>
+            to
+            <input type="date" value={filter.to ?? ''} onChange={(e) => set('to', { to: e.target.value || undefined })} />
+          </label>
+        </div>
         <label>
           Sort by
           <select value={filter.sort ?? 'risk'} onChange={(e) => set('sort', { sort: e.target.value as FindingFilter['sort'] })}>
@@ -599,8 +601,12 @@ export function FindingsView() {
                       {row.detection_id}
                     </button>
                   </td>
-                  <td>{row.identity_name ?? row.entity_key}</td>
-                  <td className="subject">{row.subject}</td>
+                  <td className="identity" title={row.identity_name ?? row.entity_key}>
+                    {row.identity_name ?? row.entity_key}
+                  </td>
+                  <td className="subject" title={row.subject ?? undefined}>
+                    {row.subject}
+                  </td>
                   <td>
                     {TRIAGE_LABELS[status]}
                     {row.status !== 'open' && <span className="note"> · {row.status}</span>}
