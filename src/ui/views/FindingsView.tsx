@@ -423,6 +423,96 @@ export function FindingsView() {
     setActive(0);
   };
   const options = (values: string[] | undefined) => (values ?? []).map((v) => <option key={v} value={v}>{v}</option>);
+  // The filter bar does not change while the queue scrolls or the keys move: kept out of those renders (hundreds of options).
+  const filterBar = useMemo(
+    () => (
+          <div className="filters" role="search" aria-label="Filter findings">
+            <label>
+              Identity, subject
+              <input type="search" value={filter.text ?? ''} onChange={(e) => set('text', { text: e.target.value })} />
+            </label>
+            <label>
+              Owner
+              <select value={filter.owner ?? ''} onChange={(e) => set('owner', { owner: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.owners)}
+              </select>
+            </label>
+            <label>
+              Environment
+              <select value={filter.environment ?? ''} onChange={(e) => set('environment', { environment: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.environments)}
+              </select>
+            </label>
+            <label>
+              Detection
+              <select value={filter.detection ?? ''} onChange={(e) => set('detection', { detection: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.detections)}
+              </select>
+            </label>
+            <label>
+              Severity
+              <select value={filter.severity ?? ''} onChange={(e) => set('severity', { severity: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.severities)}
+              </select>
+            </label>
+            <label>
+              Detection status
+              <select value={filter.status ?? ''} onChange={(e) => set('status', { status: e.target.value || undefined })}>
+                <option value="">Any</option>
+                <option value="open">Open ({formatCount(facets?.statuses.open ?? 0)})</option>
+                <option value="explained">Explained ({formatCount(facets?.statuses.explained ?? 0)})</option>
+                <option value="excepted">Excepted ({formatCount(facets?.statuses.excepted ?? 0)})</option>
+              </select>
+            </label>
+            <label>
+              Triage
+              <select value={triageFilter} onChange={(e) => {
+                  began('triage', false);
+                  setTriageFilter(e.target.value as TriageStatus | '');
+                }}>
+                <option value="">Any</option>
+                {Object.entries(TRIAGE_LABELS).map(([v, l]) => (
+                  <option key={v} value={v}>
+                    {l} ({formatCount(triageCounts[v] ?? 0)})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <div className="range">
+              <label>
+                Seen from (UTC)
+                <input type="date" value={filter.from ?? ''} onChange={(e) => set('from', { from: e.target.value || undefined })} />
+              </label>
+              <label>
+                to
+                <input type="date" value={filter.to ?? ''} onChange={(e) => set('to', { to: e.target.value || undefined })} />
+              </label>
+            </div>
+            <label>
+              Sort by
+              <select value={filter.sort ?? 'risk'} onChange={(e) => set('sort', { sort: e.target.value as FindingFilter['sort'] })}>
+                <option value="risk">Risk</option>
+                <option value="last_seen">Last seen</option>
+                <option value="severity">Severity</option>
+                <option value="identity">Identity</option>
+                <option value="detection">Detection</option>
+              </select>
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={grouped} onChange={(e) => {
+                  began('group', false);
+                  setGrouped(e.target.checked);
+                }} /> Group by identity
+            </label>
+          </div>
+    ),
+    // set() and began() read only `filter` (a dependency) and refs.
+    [filter, facets, triageFilter, triageCounts, grouped],
+  );
   const paddingTop = items[0]?.start ?? 0;
   const paddingBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
 
@@ -440,89 +530,7 @@ export function FindingsView() {
             : 'No analysis yet: add evidence files first.'}
       </p>
       {analysis.error && <p role="alert">{analysis.error}</p>}
-      <div className="filters" role="search" aria-label="Filter findings">
-        <label>
-          Identity, subject
-          <input type="search" value={filter.text ?? ''} onChange={(e) => set('text', { text: e.target.value })} />
-        </label>
-        <label>
-          Owner
-          <select value={filter.owner ?? ''} onChange={(e) => set('owner', { owner: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.owners)}
-          </select>
-        </label>
-        <label>
-          Environment
-          <select value={filter.environment ?? ''} onChange={(e) => set('environment', { environment: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.environments)}
-          </select>
-        </label>
-        <label>
-          Detection
-          <select value={filter.detection ?? ''} onChange={(e) => set('detection', { detection: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.detections)}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select value={filter.severity ?? ''} onChange={(e) => set('severity', { severity: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.severities)}
-          </select>
-        </label>
-        <label>
-          Detection status
-          <select value={filter.status ?? ''} onChange={(e) => set('status', { status: e.target.value || undefined })}>
-            <option value="">Any</option>
-            <option value="open">Open ({formatCount(facets?.statuses.open ?? 0)})</option>
-            <option value="explained">Explained ({formatCount(facets?.statuses.explained ?? 0)})</option>
-            <option value="excepted">Excepted ({formatCount(facets?.statuses.excepted ?? 0)})</option>
-          </select>
-        </label>
-        <label>
-          Triage
-          <select value={triageFilter} onChange={(e) => {
-              began('triage', false);
-              setTriageFilter(e.target.value as TriageStatus | '');
-            }}>
-            <option value="">Any</option>
-            {Object.entries(TRIAGE_LABELS).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l} ({formatCount(triageCounts[v] ?? 0)})
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="range">
-          <label>
-            Seen from (UTC)
-            <input type="date" value={filter.from ?? ''} onChange={(e) => set('from', { from: e.target.value || undefined })} />
-          </label>
-          <label>
-            to
-            <input type="date" value={filter.to ?? ''} onChange={(e) => set('to', { to: e.target.value || undefined })} />
-          </label>
-        </div>
-        <label>
-          Sort by
-          <select value={filter.sort ?? 'risk'} onChange={(e) => set('sort', { sort: e.target.value as FindingFilter['sort'] })}>
-            <option value="risk">Risk</option>
-            <option value="last_seen">Last seen</option>
-            <option value="severity">Severity</option>
-            <option value="identity">Identity</option>
-            <option value="detection">Detection</option>
-          </select>
-        </label>
-        <label className="inline">
-          <input type="checkbox" checked={grouped} onChange={(e) => {
-              began('group', false);
-              setGrouped(e.target.checked);
-            }} /> Group by identity
-        </label>
-      </div>
+      {filterBar}
       <div className="toolbar">
         <span role="status" aria-label="Queue status">
           {formatCount(shown.length)} finding{shown.length === 1 ? '' : 's'} shown{elapsed !== null ? ` (filtered in ${elapsed} ms)` : ''}
