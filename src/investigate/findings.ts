@@ -148,7 +148,7 @@ export async function queueOrder(engine: Engine, filter: FindingFilter, options:
   const sort = filter.sort ?? 'risk';
   const table = await engine.query(
     `SELECT qid FROM temp.dl_queue ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${sort === 'risk' ? 'qid' : `${SORTS[sort]}, qid`}`,
+      ORDER BY ${sort === 'risk' ? 'qid' : `${SORTS[sort]}, finding_uid`}`,
     options,
   );
   const out = new Int32Array(table.numRows);
