@@ -260,6 +260,38 @@ export async function setTriage(services: AppServices, findingUid: string, chang
   }
 }
 
+/** Set the triage status of many findings at once: one storage transaction, one store update (bulk triage). */
+export async function setTriageMany(services: AppServices, findingUids: string[], status: TriageStatus): Promise<void> {
+  const { store } = services;
+  const workspaces = workspacesOf(services);
+  const current = store.getState().workspace.current;
+  if (store.getState().workspace.readOnly) {
+    pushNotice(store, 'error', 'This workspace is read-only in this tab (open in another tab).');
+    return;
+  }
+  if (findingUids.length === 0) return;
+  const began = performance.now();
+  try {
+    if (!workspaces || !current) {
+      store.setState((state) => {
+        const triage = { ...state.triage };
+        for (const uid of findingUids) triage[uid] = { status, notes: triage[uid]?.notes ?? [] };
+        return { triage };
+      });
+    } else {
+      const records = await workspaces.setTriageMany(current.id, findingUids, { status, by: 'analyst' });
+      store.setState((state) => {
+        const triage = { ...state.triage };
+        for (const r of records) triage[r.findingUid] = { status: r.status, notes: r.notes };
+        return { triage };
+      });
+    }
+    performance.measure('driftline:bulk-triage', { start: began, end: performance.now(), detail: { findings: findingUids.length } });
+  } catch (error) {
+    pushNotice(store, 'error', describeStorageError(error));
+  }
+}
+
 /** Export the current workspace as one verified (optionally encrypted) file, offered as a download. */
 export async function exportWorkspaceFile(services: AppServices, passphrase?: string, options: { includeOriginals?: boolean } = {}): Promise<void> {
   const workspaces = workspacesOf(services);

@@ -116,6 +116,23 @@ export class Workspaces {
     });
   }
 
+  /** Set the status of many findings in one transaction (bulk triage); unchanged ones are left as they are. */
+  async setTriageMany(workspaceId: string, findingUids: string[], change: { status: TriageStatus; by: string }): Promise<TriageRecord[]> {
+    const db = this.db;
+    return db.transaction('rw', db.triage, async () => {
+      const at = new Date().toISOString();
+      const current = await db.triage.bulkGet(findingUids.map((uid) => [workspaceId, uid] as [string, string]));
+      const next: TriageRecord[] = [];
+      findingUids.forEach((findingUid, i) => {
+        const prev: TriageRecord = current[i] ?? { workspaceId, findingUid, status: 'new', notes: [], history: [], updatedAt: at };
+        if (prev.status === change.status && current[i]) return;
+        next.push({ ...prev, status: change.status, updatedAt: at, history: prev.status === change.status ? prev.history : [...prev.history, { at, by: change.by, status: change.status }] });
+      });
+      await db.triage.bulkPut(next);
+      return next;
+    });
+  }
+
   async settings(workspaceId: string): Promise<AnalysisSettings> {
     return { ...DEFAULT_SETTINGS, ...((await this.db.settings.get(workspaceId))?.settings ?? {}) };
   }

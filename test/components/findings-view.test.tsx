@@ -49,7 +49,8 @@ describe('findings queue', () => {
 
   it('lists open findings by risk, with counts per status, and filters by owner and environment', async () => {
     const user = renderQueue();
-    await waitFor(() => expect(queueRows().length).toBeGreaterThan(2));
+    // The first load builds the queue's table in DuckDB: more than waitFor's default second on a busy machine.
+    await waitFor(() => expect(queueRows().length).toBeGreaterThan(2), { timeout: 15_000 });
     const total = queueRows().length;
     expect(screen.getByRole('status', { name: 'Findings summary' }).textContent).toMatch(/\d+ open/);
     const risks = queueRows().map((r) => Number(within(r).getAllByRole('cell')[1]!.textContent));
@@ -66,7 +67,7 @@ describe('findings queue', () => {
 
   it('triages with the keyboard (j/k, Enter, i) and in bulk, and opens a finding with its evidence', async () => {
     const user = renderQueue();
-    await waitFor(() => expect(queueRows().length).toBeGreaterThan(2));
+    await waitFor(() => expect(queueRows().length).toBeGreaterThan(2), { timeout: 15_000 });
     const queue = screen.getByLabelText('Findings queue, use j and k to move');
     queue.focus();
     await user.keyboard('j');
@@ -89,5 +90,26 @@ describe('findings queue', () => {
     await waitFor(() => expect(queueRows().every((r) => r.textContent?.includes('Escalated'))).toBe(true));
     await user.selectOptions(screen.getByLabelText('Triage'), 'new');
     await waitFor(() => expect(screen.queryByRole('table', { name: 'Findings queue' }) && queueRows()).toEqual([]));
+  });
+
+  it('selects a range with Shift+click and groups the queue by identity', async () => {
+    const user = renderQueue();
+    await waitFor(() => expect(queueRows().length).toBeGreaterThan(3), { timeout: 15_000 });
+    const box = (i: number) => within(queueRows()[i]!).getByRole('checkbox');
+    await user.click(box(0));
+    await user.keyboard('{Shift>}');
+    await user.click(box(2));
+    await user.keyboard('{/Shift}');
+    expect([0, 1, 2].map((i) => (box(i) as HTMLInputElement).checked)).toEqual([true, true, true]);
+    expect(screen.getByRole('status', { name: 'Queue status' }).textContent).toMatch(/· 3 selected$/);
+    expect(screen.getByRole('button', { name: 'Apply to 3 selected' })).toBeTruthy();
+
+    await user.click(screen.getByRole('checkbox', { name: 'Group by identity' }));
+    await waitFor(() => {
+      const identities = queueRows().map((r) => within(r).getAllByRole('cell')[4]!.textContent);
+      // Each identity's findings are together: once the list moves on from an identity, it does not come back.
+      const firstSeen = identities.filter((name, i) => identities.indexOf(name) === i);
+      expect(identities.filter((name, i) => i === 0 || identities[i - 1] !== name)).toEqual(firstSeen);
+    });
   });
 });

@@ -21,7 +21,14 @@ export function WorkspaceButton() {
   const readOnly = useAppState((s) => s.workspace.readOnly);
   return (
     <div className="menu">
-      <button type="button" aria-expanded={open} aria-controls="workspace-panel" onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        className="workspace-button"
+        title={`Workspace: ${current?.name ?? '—'}${readOnly ? ' (read-only)' : ''}`}
+        aria-expanded={open}
+        aria-controls="workspace-panel"
+        onClick={() => setOpen(!open)}
+      >
         Workspace: {current?.name ?? '—'}
         {readOnly ? ' (read-only)' : ''}
       </button>

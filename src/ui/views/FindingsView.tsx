@@ -4,11 +4,11 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { UiValue } from '../../engine/values';
-import { evidencePage, findingDetail, findingFacets, queryFindings, type FindingFacets, type FindingFilter, type FindingRow } from '../../investigate/findings';
+import { evidencePage, findingDetail, prepareQueue, queueOrder, type FindingFilter, type FindingRow, type QueueData } from '../../investigate/findings';
 import { formatCount } from '../../lib/format';
 import { defaultTriage, type TriageStatus } from '../../report/findings-export';
 import { exportFindings, openIdentity, openInConsole } from '../../state/actions';
-import { setTriage } from '../../state/workspace-actions';
+import { setTriage, setTriageMany } from '../../state/workspace-actions';
 import { loadDraft, saveDraft } from '../../workspace/drafts';
 import { ShowOriginalButton } from '../components/OriginalRecord';
 import { useAppState, useServices } from '../context';
@@ -265,6 +265,18 @@ function FindingDetail({ uid }: { uid: string }) {
 }
 
 const ROW_HEIGHT = 34;
+const NO_ORDER = new Int32Array(0);
+
+/** Identity groups, highest-risk group first, each keeping the queue's order inside. */
+function groupByIdentity(list: FindingRow[]): FindingRow[] {
+  const groups = new Map<string, FindingRow[]>();
+  for (const r of list) {
+    const group = groups.get(r.entity_key);
+    if (group) group.push(r);
+    else groups.set(r.entity_key, [r]);
+  }
+  return [...groups.values()].sort((a, b) => b[0]!.risk_score - a[0]!.risk_score).flat();
+}
 
 export function FindingsView() {
   const services = useServices();
@@ -274,39 +286,83 @@ export function FindingsView() {
   const [filter, setFilter] = useState<FindingFilter>({ status: 'open', sort: 'risk' });
   const [triageFilter, setTriageFilter] = useState<TriageStatus | ''>('');
   const [grouped, setGrouped] = useState(false);
-  const [rows, setRows] = useState<FindingRow[]>([]);
-  const [facets, setFacets] = useState<FindingFacets | null>(null);
+  // The numbered queue of the last analysis (fetched once per analysis) and the row numbers the filter matches.
+  const [queue, setQueue] = useState<QueueData | null>(null);
+  const [order, setOrder] = useState<{ qids: Int32Array; gen: number; of: QueueData | null }>({ qids: NO_ORDER, gen: 0, of: null });
   const [elapsed, setElapsed] = useState<number | null>(null);
   const [active, setActive] = useState(0);
   const [opened, setOpened] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulkStatus, setBulkStatus] = useState<TriageStatus>('investigating');
   const scrollRef = useRef<HTMLDivElement>(null);
+  const lastChecked = useRef<number | null>(null);
+  // A change of a filter control, until the rows it asks for are on screen: reported as the `driftline:queue-filter`
+  // User Timing measure (read by bench:queue). `gen` is the query generation whose result completes it.
+  const gen = useRef(0);
+  const pending = useRef<{ start: number; control: string; gen: number } | null>(null);
+  const began = (control: string, query: boolean) => {
+    if (query) gen.current += 1;
+    pending.current = { start: performance.now(), control, gen: query ? gen.current : 0 };
+  };
 
   useEffect(() => {
-    let live = true;
-    const began = performance.now();
-    const timer = setTimeout(() => {
-      void Promise.all([queryFindings(services.engine, filter), findingFacets(services.engine)]).then(([list, f]) => {
-        if (!live) return;
-        setRows(list);
-        setFacets(f);
-        setElapsed(Math.round(performance.now() - began));
-      });
-    }, filter.text ? 150 : 0);
+    const controller = new AbortController();
+    prepareQueue(services.engine, { signal: controller.signal }).then(
+      (data) => !controller.signal.aborted && setQueue(data),
+      (error: Error) => {
+        if (error.name !== 'AbortError') setQueue({ rows: [], facets: { owners: [], environments: [], detections: [], severities: [], statuses: {} } });
+      },
+    );
+    return () => controller.abort();
+  }, [services.engine, analysis.report]);
+
+  useEffect(() => {
+    if (!queue) return;
+    const controller = new AbortController();
+    const queryGen = gen.current;
+    const start = performance.now();
+    // Typing: a short pause coalesces a burst of keys; a newer filter aborts the query it supersedes.
+    const timer = setTimeout(
+      () => {
+        queueOrder(services.engine, filter, { signal: controller.signal }).then(
+          (qids) => {
+            if (controller.signal.aborted) return;
+            setOrder({ qids, gen: queryGen, of: queue });
+            setElapsed(Math.round(performance.now() - start));
+          },
+          (error: Error) => {
+            if (error.name !== 'AbortError') setOrder({ qids: NO_ORDER, gen: queryGen, of: queue });
+          },
+        );
+      },
+      filter.text ? 50 : 0,
+    );
     return () => {
-      live = false;
       clearTimeout(timer);
+      controller.abort();
     };
-  }, [services.engine, filter, analysis.report]);
+  }, [services.engine, filter, queue]);
+
+  // Rows of the queue the order was computed on (a new analysis shows the previous rows until its own order is in).
+  const rows = useMemo(() => {
+    const all = order.of?.rows ?? [];
+    const out: FindingRow[] = new Array(order.qids.length);
+    for (let i = 0; i < order.qids.length; i++) out[i] = all[order.qids[i]!]!;
+    return out.filter(Boolean);
+  }, [order]);
+  const facets = queue?.facets ?? null;
 
   const shown = useMemo(() => {
     const list = triageFilter ? rows.filter((r) => (triage[r.finding_uid]?.status ?? defaultTriage(r)) === triageFilter) : rows;
-    if (!grouped) return list;
-    const groups = new Map<string, FindingRow[]>();
-    for (const r of list) groups.set(r.entity_key, [...(groups.get(r.entity_key) ?? []), r]);
-    return [...groups.values()].sort((a, b) => b[0]!.risk_score - a[0]!.risk_score).flat();
+    return grouped ? groupByIdentity(list) : list;
   }, [rows, triage, triageFilter, grouped]);
+
+  useEffect(() => {
+    const p = pending.current;
+    if (!p || order.gen < p.gen) return;
+    pending.current = null;
+    performance.measure('driftline:queue-filter', { start: p.start, end: performance.now(), detail: { control: p.control, shown: shown.length } });
+  }, [shown, order]);
 
   const triageCounts = useMemo(() => {
     const counts: Record<string, number> = {};
@@ -323,7 +379,8 @@ export function FindingsView() {
 
   const applyStatus = useCallback(
     (status: TriageStatus, uids: string[]) => {
-      for (const uid of uids) void setTriage(services, uid, { status });
+      if (uids.length === 1) void setTriage(services, uids[0]!, { status });
+      else void setTriageMany(services, uids, status);
     },
     [services],
   );
@@ -349,12 +406,118 @@ export function FindingsView() {
     }
   };
 
+  /** A row's checkbox; with Shift held, every row from the previously clicked one to this one takes its state. */
+  const toggleRow = (index: number, uid: string, checked: boolean, range: boolean) => {
+    const next = new Set(selected);
+    const from = range && lastChecked.current !== null ? Math.min(lastChecked.current, index) : index;
+    const to = range && lastChecked.current !== null ? Math.max(lastChecked.current, index) : index;
+    for (let i = from; i <= to; i++) {
+      const id = i === index ? uid : shown[i]?.finding_uid;
+      if (!id) continue;
+      if (checked) next.add(id);
+      else next.delete(id);
+    }
+    lastChecked.current = index;
+    setSelected(next);
+  };
+
   const { open, explained, excepted } = analysis.totals;
-  const set = (patch: Partial<FindingFilter>) => {
+  const set = (control: string, patch: Partial<FindingFilter>) => {
+    began(control, true);
     setFilter({ ...filter, ...patch });
     setActive(0);
   };
   const options = (values: string[] | undefined) => (values ?? []).map((v) => <option key={v} value={v}>{v}</option>);
+  // The filter bar does not change while the queue scrolls or the keys move: kept out of those renders (hundreds of options).
+  const filterBar = useMemo(
+    () => (
+          <div className="filters" role="search" aria-label="Filter findings">
+            <label>
+              Identity, subject
+              <input type="search" value={filter.text ?? ''} onChange={(e) => set('text', { text: e.target.value })} />
+            </label>
+            <label>
+              Owner
+              <select value={filter.owner ?? ''} onChange={(e) => set('owner', { owner: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.owners)}
+              </select>
+            </label>
+            <label>
+              Environment
+              <select value={filter.environment ?? ''} onChange={(e) => set('environment', { environment: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.environments)}
+              </select>
+            </label>
+            <label>
+              Detection
+              <select value={filter.detection ?? ''} onChange={(e) => set('detection', { detection: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.detections)}
+              </select>
+            </label>
+            <label>
+              Severity
+              <select value={filter.severity ?? ''} onChange={(e) => set('severity', { severity: e.target.value || undefined })}>
+                <option value="">Any</option>
+                {options(facets?.severities)}
+              </select>
+            </label>
+            <label>
+              Detection status
+              <select value={filter.status ?? ''} onChange={(e) => set('status', { status: e.target.value || undefined })}>
+                <option value="">Any</option>
+                <option value="open">Open ({formatCount(facets?.statuses.open ?? 0)})</option>
+                <option value="explained">Explained ({formatCount(facets?.statuses.explained ?? 0)})</option>
+                <option value="excepted">Excepted ({formatCount(facets?.statuses.excepted ?? 0)})</option>
+              </select>
+            </label>
+            <label>
+              Triage
+              <select value={triageFilter} onChange={(e) => {
+                  began('triage', false);
+                  setTriageFilter(e.target.value as TriageStatus | '');
+                }}>
+                <option value="">Any</option>
+                {Object.entries(TRIAGE_LABELS).map(([v, l]) => (
+                  <option key={v} value={v}>
+                    {l} ({formatCount(triageCounts[v] ?? 0)})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <div className="range">
+              <label>
+                Seen from (UTC)
+                <input type="date" value={filter.from ?? ''} onChange={(e) => set('from', { from: e.target.value || undefined })} />
+              </label>
+              <label>
+                to
+                <input type="date" value={filter.to ?? ''} onChange={(e) => set('to', { to: e.target.value || undefined })} />
+              </label>
+            </div>
+            <label>
+              Sort by
+              <select value={filter.sort ?? 'risk'} onChange={(e) => set('sort', { sort: e.target.value as FindingFilter['sort'] })}>
+                <option value="risk">Risk</option>
+                <option value="last_seen">Last seen</option>
+                <option value="severity">Severity</option>
+                <option value="identity">Identity</option>
+                <option value="detection">Detection</option>
+              </select>
+            </label>
+            <label className="inline">
+              <input type="checkbox" checked={grouped} onChange={(e) => {
+                  began('group', false);
+                  setGrouped(e.target.checked);
+                }} /> Group by identity
+            </label>
+          </div>
+    ),
+    // set() and began() read only `filter` (a dependency) and refs.
+    [filter, facets, triageFilter, triageCounts, grouped],
+  );
   const paddingTop = items[0]?.start ?? 0;
   const paddingBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
 
@@ -372,81 +535,7 @@ export function FindingsView() {
             : 'No analysis yet: add evidence files first.'}
       </p>
       {analysis.error && <p role="alert">{analysis.error}</p>}
-      <div className="filters" role="search" aria-label="Filter findings">
-        <label>
-          Identity, subject
-          <input type="search" value={filter.text ?? ''} onChange={(e) => set({ text: e.target.value })} />
-        </label>
-        <label>
-          Owner
-          <select value={filter.owner ?? ''} onChange={(e) => set({ owner: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.owners)}
-          </select>
-        </label>
-        <label>
-          Environment
-          <select value={filter.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.environments)}
-          </select>
-        </label>
-        <label>
-          Detection
-          <select value={filter.detection ?? ''} onChange={(e) => set({ detection: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.detections)}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select value={filter.severity ?? ''} onChange={(e) => set({ severity: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {options(facets?.severities)}
-          </select>
-        </label>
-        <label>
-          Detection status
-          <select value={filter.status ?? ''} onChange={(e) => set({ status: e.target.value || undefined })}>
-            <option value="">Any</option>
-            <option value="open">Open ({formatCount(facets?.statuses.open ?? 0)})</option>
-            <option value="explained">Explained ({formatCount(facets?.statuses.explained ?? 0)})</option>
-            <option value="excepted">Excepted ({formatCount(facets?.statuses.excepted ?? 0)})</option>
-          </select>
-        </label>
-        <label>
-          Triage
-          <select value={triageFilter} onChange={(e) => setTriageFilter(e.target.value as TriageStatus | '')}>
-            <option value="">Any</option>
-            {Object.entries(TRIAGE_LABELS).map(([v, l]) => (
-              <option key={v} value={v}>
-                {l} ({formatCount(triageCounts[v] ?? 0)})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Seen from (UTC)
-          <input type="date" value={filter.from ?? ''} onChange={(e) => set({ from: e.target.value || undefined })} />
-        </label>
-        <label>
-          to
-          <input type="date" value={filter.to ?? ''} onChange={(e) => set({ to: e.target.value || undefined })} />
-        </label>
-        <label>
-          Sort by
-          <select value={filter.sort ?? 'risk'} onChange={(e) => set({ sort: e.target.value as FindingFilter['sort'] })}>
-            <option value="risk">Risk</option>
-            <option value="last_seen">Last seen</option>
-            <option value="severity">Severity</option>
-            <option value="identity">Identity</option>
-            <option value="detection">Detection</option>
-          </select>
-        </label>
-        <label className="inline">
-          <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> Group by identity
-        </label>
-      </div>
+      {filterBar}
       <div className="toolbar">
         <span role="status" aria-label="Queue status">
           {formatCount(shown.length)} finding{shown.length === 1 ? '' : 's'} shown{elapsed !== null ? ` (filtered in ${elapsed} ms)` : ''}
@@ -513,12 +602,7 @@ export function FindingsView() {
                       type="checkbox"
                       aria-label={`Select ${row.title} for ${row.identity_name ?? row.entity_key}`}
                       checked={selected.has(uid)}
-                      onChange={(e) => {
-                        const next = new Set(selected);
-                        if (e.target.checked) next.add(uid);
-                        else next.delete(uid);
-                        setSelected(next);
-                      }}
+                      onChange={(e) => toggleRow(item.index, uid, e.target.checked, (e.nativeEvent as MouseEvent).shiftKey === true)}
                     />
                   </td>
                   <td className="num">{row.risk_score}</td>
@@ -530,8 +614,12 @@ export function FindingsView() {
                       {row.detection_id}
                     </button>
                   </td>
-                  <td>{row.identity_name ?? row.entity_key}</td>
-                  <td className="subject">{row.subject}</td>
+                  <td className="identity" title={row.identity_name ?? row.entity_key}>
+                    {row.identity_name ?? row.entity_key}
+                  </td>
+                  <td className="subject" title={row.subject ?? undefined}>
+                    {row.subject}
+                  </td>
                   <td>
                     {TRIAGE_LABELS[status]}
                     {row.status !== 'open' && <span className="note"> · {row.status}</span>}
