@@ -71,6 +71,8 @@ export interface RunReport {
   counts: Record<string, number>;
   timingsMs: Record<string, number>;
   totalMs: number;
+  /** Set when the findings came back from storage with the workspace instead of being computed now. */
+  saved?: boolean;
 }
 
 /** Why an exception cannot be saved, or null when it is complete. */

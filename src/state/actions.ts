@@ -181,7 +181,7 @@ async function loadQueue(services: AppServices, report: RunReport): Promise<{ op
  * the queue is usable before the events are restored and without running the catalogue again.
  */
 export async function showSavedAnalysis(services: AppServices, report: RunReport): Promise<void> {
-  await loadQueue(services, report);
+  await loadQueue(services, { ...report, saved: true });
 }
 
 /** After saved findings were shown and the events are back: the context tables the identity page and evidence read. */

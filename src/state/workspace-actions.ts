@@ -100,7 +100,8 @@ export async function openWorkspace(services: AppServices, id?: string, options:
     // Imports and analyses asked for meanwhile wait for the restore (they would see half the events).
     const restoring = exclusive(() => restoreInto(services, workspaces, record, settings, owned));
     holdAnalysesUntil(restoring);
-    await restoring;
+    // Outside the restore (an analysis waits for it to end).
+    if (await restoring) await analyse(services);
   } catch (error) {
     pushNotice(store, 'error', `The workspace could not be opened: ${(error as Error).message}`);
   }
@@ -108,8 +109,8 @@ export async function openWorkspace(services: AppServices, id?: string, options:
 
 /**
  * Bring a workspace's saved state back into the engine: the small tables and, when it still holds, the saved analysis
- * first (the findings queue is usable from there), then the events with progress; then the analysis context, or the
- * whole catalogue when the saved findings are stale or absent.
+ * first (the findings queue is usable from there), then the events with progress; then the analysis context. True when
+ * the saved findings are stale or absent: the caller runs the catalogue.
  */
 async function restoreInto(
   services: AppServices,
@@ -117,7 +118,7 @@ async function restoreInto(
   record: { id: string; name: string; events: number; storedBytes: number },
   settings: AnalysisSettings,
   owned: boolean,
-): Promise<void> {
+): Promise<boolean> {
   const { store, engine } = services;
   const restoreStart = performance.now();
   const now = Date.now();
@@ -147,10 +148,11 @@ async function restoreInto(
   else pushNotice(store, 'info', `"${record.name}" is open in another tab: it is read-only here until you take it over.`);
   await refreshEvidence(services);
   await refreshWorkspaceList(services);
-  if (store.getState().evidence.length === 0) return;
+  if (store.getState().evidence.length === 0) return false;
   const shown = saved as SavedAnalysisInfo | null;
-  if (shown) await prepareSavedContext(services, shown.evaluatedAt);
-  else await analyse(services);
+  if (!shown) return true;
+  await prepareSavedContext(services, shown.evaluatedAt);
+  return false;
 }
 
 /** The snapshot the engine's tables were last saved as (null before the first save, or without storage). */

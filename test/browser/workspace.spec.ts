@@ -35,6 +35,7 @@ test('triage and findings survive a reload, with no file dropped again', async (
   await engineReady(app);
   await app.getByRole('link', { name: 'Findings' }).click();
   await expect(app.getByRole('status', { name: 'Findings summary' })).toContainText(/\d+ open/, { timeout: 60_000 });
+  await expect(app.getByRole('status', { name: 'Findings summary' })).toContainText('as saved with the workspace');
   await expect(app.getByRole('button', { name: 'Export findings' })).toBeEnabled();
   await expect(app.getByRole('table', { name: 'Findings queue' }).getByRole('row', { name: /Investigating/ })).toHaveCount(1);
   await app.getByRole('table', { name: 'Findings queue' }).getByRole('row', { name: /Investigating/ }).getByRole('button').click();
@@ -42,6 +43,19 @@ test('triage and findings survive a reload, with no file dropped again', async (
   expect(await findingUids(app)).toBe(before);
   await app.getByRole('link', { name: 'Evidence' }).click();
   await expect(app.getByText(/15,097 events/)).toBeVisible();
+  // The findings came back with the workspace: shown before the events were restored, and no catalogue run.
+  const measures = await app.evaluate(() => performance.getEntriesByType('measure').map((m) => m.name));
+  expect(measures).toContain('driftline:queue-ready');
+  expect(measures).not.toContain('driftline:analysis');
+  const queueReady = await app.evaluate(() => performance.getEntriesByName('driftline:queue-ready')[0]!.duration);
+  const restore = await app.evaluate(() => performance.getEntriesByName('driftline:restore')[0]!.duration);
+  expect(queueReady).toBeLessThan(restore);
+
+  // "Analyse again" runs the catalogue over the restored events and finds the very same findings.
+  await app.getByRole('link', { name: 'Findings' }).click();
+  await app.getByRole('button', { name: 'Analyse again' }).click();
+  await expect(app.getByRole('status', { name: 'Findings summary' })).toContainText(/catalogue ran in [\d,]+ ms$/, { timeout: 60_000 });
+  expect(await findingUids(app)).toBe(before);
 });
 
 test('a reload in the middle of an import leaves the workspace as it was before that import', async ({ app }) => {

@@ -7,7 +7,7 @@ import type { UiValue } from '../../engine/values';
 import { evidencePage, findingDetail, prepareQueue, queueOrder, type FindingFilter, type FindingRow, type QueueData } from '../../investigate/findings';
 import { formatCount } from '../../lib/format';
 import { defaultTriage, type TriageStatus } from '../../report/findings-export';
-import { exportFindings, openIdentity, openInConsole } from '../../state/actions';
+import { analyse, exportFindings, openIdentity, openInConsole } from '../../state/actions';
 import { setTriage, setTriageMany } from '../../state/workspace-actions';
 import { loadDraft, saveDraft } from '../../workspace/drafts';
 import { ShowOriginalButton } from '../components/OriginalRecord';
@@ -26,6 +26,18 @@ export const TRIAGE_LABELS: Record<TriageStatus, string> = {
   escalated: 'Escalated',
 };
 const SHORTCUTS: Record<string, TriageStatus> = { n: 'new', i: 'investigating', e: 'explained', f: 'false_positive', x: 'escalated' };
+
+/** Run the catalogue again over the evidence as it is (e.g. once an exception expired, or to time it). */
+function AnalyseAgain() {
+  const services = useServices();
+  const evidence = useAppState((s) => s.evidence.length);
+  const busy = useAppState((s) => s.importing !== null || s.analysis.running);
+  return (
+    <button type="button" disabled={evidence === 0 || busy} onClick={() => void analyse(services)} title="Run every detection again over the evidence as it is now">
+      Analyse again
+    </button>
+  );
+}
 
 export function ExportFindings() {
   const services = useServices();
@@ -525,13 +537,14 @@ export function FindingsView() {
     <section aria-labelledby="findings-title" className="findings-view">
       <div className="view-head">
         <h2 id="findings-title">Findings</h2>
+        <AnalyseAgain />
         <ExportFindings />
       </div>
       <p className="summary" role="status" aria-label="Findings summary">
         {analysis.running
           ? 'Analysing…'
           : analysis.report
-            ? `${formatCount(open)} open · ${formatCount(explained)} explained by change windows · ${formatCount(excepted)} excepted · catalogue ran in ${formatCount(analysis.report.totalMs)} ms`
+            ? `${formatCount(open)} open · ${formatCount(explained)} explained by change windows · ${formatCount(excepted)} excepted · ${analysis.report.saved ? `as saved with the workspace (catalogue ran in ${formatCount(analysis.report.totalMs)} ms)` : `catalogue ran in ${formatCount(analysis.report.totalMs)} ms`}`
             : 'No analysis yet: add evidence files first.'}
       </p>
       {analysis.error && <p role="alert">{analysis.error}</p>}
