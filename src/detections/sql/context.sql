@@ -85,6 +85,14 @@ SELECT entity_key, identity_key, platform, action, period, coalesce(outcome = 'f
        min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
   FROM ev GROUP BY entity_key, identity_key, platform, action, period, coalesce(outcome = 'failure', false);
 
+-- The detection window's events, for detections that read nothing else: `period = 'detection'` plus a plain time bound
+-- (the earliest detection start of any entity), which lets DuckDB skip the row groups of older events by their min/max.
+CREATE OR REPLACE TABLE dl_detection_floor AS
+SELECT least(c.detection_start, coalesce((SELECT min(detection_start) FROM dl_entity_windows), c.detection_start)) AS floor FROM dl_context c;
+
+CREATE OR REPLACE VIEW ev_detection AS
+SELECT * FROM ev WHERE period = 'detection' AND event_time > (SELECT floor FROM dl_detection_floor);
+
 -- Baseline profile per entity: active days in the baseline and whether that is enough (maturity).
 CREATE OR REPLACE TABLE dl_entity_profile AS
 SELECT entity_key,

@@ -59,7 +59,7 @@ burst_fail AS (
 ),
 burst_all AS (
   SELECT b.entity_key, b.island, count(*) AS n_all, count(*) FILTER (WHERE e.change_id IS NULL) AS n_all_out
-    FROM burst_fail b JOIN ev e ON e.entity_key = b.entity_key AND e.period = 'detection' AND e.event_time BETWEEN b.t0 AND b.t1
+    FROM burst_fail b JOIN ev_detection e ON e.entity_key = b.entity_key AND e.event_time BETWEEN b.t0 AND b.t1
    GROUP BY b.entity_key, b.island
 ),
 burst_actions AS (

@@ -13,8 +13,8 @@ declaring AS (
 touched AS (
   SELECT e.entity_key, e.resource, coalesce(e.action, '(no action)') AS action, count(*) AS n,
          count(*) FILTER (WHERE e.change_id IS NULL) AS n_out, min(e.change_id) AS change_id, min(e.event_time) AS t0, max(e.event_time) AS t1
-    FROM ev e JOIN declaring d ON d.identity_key = e.entity_key
-   WHERE e.period = 'detection' AND e.resource IS NOT NULL
+    FROM ev_detection e JOIN declaring d ON d.identity_key = e.entity_key
+   WHERE e.resource IS NOT NULL
    GROUP BY e.entity_key, e.resource, coalesce(e.action, '(no action)')
 ),
 res AS (

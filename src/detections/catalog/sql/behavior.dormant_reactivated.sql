@@ -42,7 +42,7 @@ actions AS (
   SELECT entity_key, string_agg(format('{:,} {}', n, action), ', ' ORDER BY n DESC, action) AS top
     FROM (SELECT e.entity_key, coalesce(e.action, '(no action)') AS action, count(*) AS n,
                  row_number() OVER (PARTITION BY e.entity_key ORDER BY count(*) DESC, coalesce(e.action, '(no action)')) AS rk
-            FROM ev e JOIN firsts f ON f.entity_key = e.entity_key AND e.period = 'detection' AND e.event_time >= f.back_at
+            FROM ev_detection e JOIN firsts f ON f.entity_key = e.entity_key AND e.event_time >= f.back_at
            GROUP BY e.entity_key, coalesce(e.action, '(no action)'))
    WHERE rk <= 3 GROUP BY entity_key
 )

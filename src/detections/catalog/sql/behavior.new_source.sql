@@ -11,7 +11,7 @@ base_src AS MATERIALIZED (SELECT DISTINCT entity_key, source_ip FROM base_obs WH
 det_src AS MATERIALIZED (
   SELECT entity_key, source_ip, user_agent, count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
          min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-    FROM ev WHERE period = 'detection' AND source_ip IS NOT NULL
+    FROM ev_detection WHERE source_ip IS NOT NULL
    GROUP BY entity_key, source_ip, user_agent
 ),
 -- User-agent family, once per distinct user-agent string: the product token (any browser = 'browser') and the operating system

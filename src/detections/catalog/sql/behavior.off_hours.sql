@@ -6,7 +6,7 @@ WITH
 obs_a AS MATERIALIZED (
   SELECT entity_key, hour_of_week, coalesce(action, '(no action)') AS action, count(*) AS n,
          count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-    FROM ev WHERE period = 'detection' GROUP BY entity_key, hour_of_week, coalesce(action, '(no action)')
+    FROM ev_detection GROUP BY entity_key, hour_of_week, coalesce(action, '(no action)')
 ),
 obs AS (
   SELECT entity_key, hour_of_week, sum(n) AS n, sum(n_out) AS n_out, min(change_id) AS change_id, min(t0) AS t0, max(t1) AS t1

@@ -14,7 +14,7 @@ det AS (
   SELECT * FROM (
     SELECT entity_key, resource, coalesce(action, '(no action)') AS action, count(*) AS n,
            count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-      FROM ev WHERE period = 'detection' AND resource IS NOT NULL
+      FROM ev_detection WHERE resource IS NOT NULL
      GROUP BY entity_key, resource, coalesce(action, '(no action)'))
    -- String tests on the groups; "n > 0" keeps the optimizer from pushing them down onto every event of ev.
    WHERE CASE WHEN n > 0 THEN trim(resource) <> '' AND NOT regexp_matches(resource, '^[^@/:\s]+@[^@/:\s]+$')

@@ -6,7 +6,7 @@ WITH
 grp AS (
   SELECT entity_key, resource, resource_account, account, action, coalesce(is_write, false) AS is_write, count(*) AS n,
          count(*) FILTER (WHERE change_id IS NULL) AS n_out, min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-    FROM ev WHERE period = 'detection' AND resource IS NOT NULL
+    FROM ev_detection WHERE resource IS NOT NULL
    GROUP BY entity_key, resource, resource_account, account, action, coalesce(is_write, false)
 ),
 writes AS (

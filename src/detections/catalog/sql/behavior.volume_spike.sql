@@ -85,8 +85,7 @@ htop AS (
   SELECT entity_key, hour_ts, string_agg(format('{:,} {}', n, action), ', ' ORDER BY n DESC, action) AS top
     FROM (SELECT e.entity_key, e.hour_ts, coalesce(e.action, '(no action)') AS action, count(*) AS n,
                  row_number() OVER (PARTITION BY e.entity_key, e.hour_ts ORDER BY count(*) DESC, coalesce(e.action, '(no action)')) AS rk
-            FROM ev e SEMI JOIN hspikes s ON s.entity_key = e.entity_key AND s.hour_ts = e.hour_ts
-           WHERE e.period = 'detection'
+            FROM ev_detection e SEMI JOIN hspikes s ON s.entity_key = e.entity_key AND s.hour_ts = e.hour_ts
            GROUP BY e.entity_key, e.hour_ts, coalesce(e.action, '(no action)'))
    WHERE rk <= 3 GROUP BY entity_key, hour_ts
 ),
@@ -122,7 +121,8 @@ dcand AS (
 ),
 -- Baseline days (one grouped pass, kept for the entities with a candidate day).
 daily AS MATERIALIZED (
-  SELECT b.* FROM (SELECT entity_key, day_ts, count(*) AS n FROM ev WHERE period = 'baseline' GROUP BY entity_key, day_ts) b
+  SELECT b.* FROM (SELECT entity_key, date_trunc('day', hour_ts) AS day_ts, sum(n) AS n FROM dl_entity_hours WHERE period = 'baseline'
+                    GROUP BY entity_key, date_trunc('day', hour_ts)) b
    WHERE b.n > 0 AND b.entity_key IN (SELECT entity_key FROM dcand)
 ),
 dspan AS (SELECT entity_key, min(day_ts) AS d0, max(day_ts) AS d1 FROM daily GROUP BY entity_key),

@@ -7,19 +7,18 @@ WITH hu AS (
    WHERE lower(coalesce(i.kind, '')) NOT IN ('root account', 'iam user (console)')
      AND NOT regexp_matches(coalesce(i.extra, ''), '"nhi"\s*:\s*"no"')
 ),
--- Browser user agents, judged once per distinct string rather than once per event.
-browser_uas AS MATERIALIZED (
-  SELECT user_agent FROM (SELECT DISTINCT user_agent FROM events WHERE user_agent IS NOT NULL)
-   WHERE regexp_matches(user_agent, '^\[?Mozilla/\d') AND NOT regexp_matches(user_agent, '(?i)\b(bot|crawler|spider|headless)')
-),
 x AS (
-  -- The one pass over the events: the interactive ones (the same predicate as the evidence query).
+  -- The one pass over the events: the interactive ones (the same predicate as the evidence query). The cheap prefix test
+  -- comes first, so the regular expressions only see user agents that start like a browser's.
   SELECT entity_key, event_time, action, source_ip, user_agent, session_type, change_id, is_write,
          lower(coalesce(action, '')) LIKE '%consolelogin' OR (session_type IN ('console', 'browser') AND lower(coalesce(action, '')) LIKE 'user.session.start') AS sign_in,
-         user_agent IN (SELECT user_agent FROM browser_uas) AS browser_ua
+         coalesce((user_agent LIKE 'Mozilla/%' OR user_agent LIKE '[Mozilla/%')
+                  AND regexp_matches(user_agent, '^\[?Mozilla/\d') AND NOT regexp_matches(user_agent, '(?i)\b(bot|crawler|spider|headless)'), false) AS browser_ua
     FROM ev
    WHERE identity_key IS NOT NULL AND period <> 'after'
-     AND (session_type IN ('console', 'mfa', 'browser') OR user_agent IN (SELECT user_agent FROM browser_uas))
+     AND (session_type IN ('console', 'mfa', 'browser')
+          OR ((user_agent LIKE 'Mozilla/%' OR user_agent LIKE '[Mozilla/%')
+              AND regexp_matches(user_agent, '^\[?Mozilla/\d') AND NOT regexp_matches(user_agent, '(?i)\b(bot|crawler|spider|headless)')))
 ),
 a AS (
   SELECT entity_key, min(event_time) AS first_seen, max(event_time) AS last_seen, count(*) AS n,
