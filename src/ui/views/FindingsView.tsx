@@ -7,7 +7,7 @@ import type { UiValue } from '../../engine/values';
 import { evidencePage, findingDetail, findingFacets, queryFindings, type FindingFacets, type FindingFilter, type FindingRow } from '../../investigate/findings';
 import { formatCount } from '../../lib/format';
 import { defaultTriage, type TriageStatus } from '../../report/findings-export';
-import { exportFindings, openIdentity, openInConsole } from '../../state/actions';
+import { analyse, exportFindings, openIdentity, openInConsole } from '../../state/actions';
 import { setTriage } from '../../state/workspace-actions';
 import { loadDraft, saveDraft } from '../../workspace/drafts';
 import { useAppState, useServices } from '../context';
@@ -266,6 +266,7 @@ export function FindingsView() {
   const analysis = useAppState((s) => s.analysis);
   const triage = useAppState((s) => s.triage);
   const readOnly = useAppState((s) => s.workspace.readOnly);
+  const busy = useAppState((s) => s.importing !== null || s.analysis.running);
   const [filter, setFilter] = useState<FindingFilter>({ status: 'open', sort: 'risk' });
   const [triageFilter, setTriageFilter] = useState<TriageStatus | ''>('');
   const [grouped, setGrouped] = useState(false);
@@ -367,6 +368,14 @@ export function FindingsView() {
             : 'No analysis yet: add evidence files first.'}
       </p>
       {analysis.error && <p role="alert">{analysis.error}</p>}
+      {analysis.outdated && !analysis.running && (
+        <p className="outdated">
+          The last analysis was cancelled: these findings may not include the latest evidence.{' '}
+          <button type="button" disabled={busy} onClick={() => void analyse(services)}>
+            Run analysis
+          </button>
+        </p>
+      )}
       <div className="filters" role="search" aria-label="Filter findings">
         <label>
           Identity, subject
