@@ -9,6 +9,9 @@ import { ensureSchema } from '../../../src/ingest/commit';
 import { describeStorageError, DriftlineDB, isQuotaError } from '../../../src/workspace/db';
 import { Workspaces } from '../../../src/workspace/service';
 import { restoreSnapshot, saveSnapshot } from '../../../src/workspace/snapshot';
+import type { AppServices } from '../../../src/state/actions';
+import { createAppStore } from '../../../src/state/store';
+import { retrySave, saveWorkspace } from '../../../src/state/workspace-actions';
 
 const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
 
@@ -92,6 +95,50 @@ describe('snapshot saves are all or nothing', () => {
     const error = await saveSnapshot(db, engine, ws.id).catch((e: unknown) => e);
     expect(blobs).toBeGreaterThanOrEqual(1);
     expect(describeStorageError(error)).toMatch(/^The browser has no room left/);
+    await expectOnlyFirst(db, ws.id, first.snapshotId);
+    await engine.close();
+  });
+});
+
+describe('saving the workspace from the app', () => {
+  async function appWithUnsavedImport() {
+    const { db, ws, engine, first } = await workspaceWithTwoStates();
+    const store = createAppStore();
+    store.setState((s) => ({ workspace: { ...s.workspace, current: ws } }));
+    const services: AppServices = {
+      store, engine, sampleBaseUrl: '/s/', fetch: globalThis.fetch, reader: async function* () {}, download: () => undefined, workspaces: new Workspaces(db),
+    };
+    return { db, ws, engine, first, services };
+  }
+
+  it('a full disk is a failure said in plain words, not a Cancel, though IndexedDB reports it as an aborted transaction', async () => {
+    const { db, ws, engine, first, services } = await appWithUnsavedImport();
+    // What Chromium delivers: the transaction aborted (Dexie's AbortError), a QuotaExceededError inside.
+    const full = () => {
+      throw new Dexie.AbortError('Transaction aborted', quota());
+    };
+    db.snapshots.hook('creating', full);
+    expect(await saveWorkspace(services, { signal: new AbortController().signal })).toBe('failed');
+    const state = services.store.getState();
+    expect(state.notices.at(-1)).toMatchObject({ kind: 'error', text: expect.stringMatching(/^The browser has no room left/) });
+    expect(state.workspace.unsaved).toMatch(/What this tab shows is not saved: a reload or closing the tab returns to the last saved state\.$/);
+    await expectOnlyFirst(db, ws.id, first.snapshotId);
+    // Room again: Save again keeps what the tab shows and the warning goes.
+    db.snapshots.hook('creating').unsubscribe(full);
+    await retrySave(services);
+    expect(services.store.getState().workspace.unsaved).toBeNull();
+    expect(services.store.getState().notices.at(-1)?.text).toBe('Workspace saved: what this tab shows is now kept.');
+    expect((await db.workspaces.get(ws.id))?.files).toBe(2);
+    await engine.close();
+  });
+
+  it('a Cancel is reported as cancelled, with no error and nothing stored', async () => {
+    const { db, ws, engine, first, services } = await appWithUnsavedImport();
+    const controller = new AbortController();
+    db.snapshots.hook('creating', () => controller.abort());
+    expect(await saveWorkspace(services, { signal: controller.signal })).toBe('cancelled');
+    expect(services.store.getState().notices).toEqual([]);
+    expect(services.store.getState().workspace.unsaved).toBeNull();
     await expectOnlyFirst(db, ws.id, first.snapshotId);
     await engine.close();
   });
