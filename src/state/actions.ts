@@ -194,6 +194,8 @@ async function importFiles(services: AppServices, files: readonly File[], origin
         pushNotice(store, 'info', 'Import cancelled: the workspace is as it was before (stopped while saving, nothing was kept).');
         return result;
       }
+      // A Cancel that came after the snapshot was written is too late to undo anything: say so rather than nothing.
+      if (saved === 'saved' && controller.signal.aborted) pushNotice(store, 'info', 'Cancel came too late: the import had already been saved, so it stays.');
       // From here the import is kept; Cancel now stops the analysis only.
       if (importAbort === controller) importAbort = null;
       await analyse(services);

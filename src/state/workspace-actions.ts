@@ -138,6 +138,8 @@ export async function saveWorkspace(services: AppServices, options: { signal?: A
   } catch (error) {
     // Only the user's Cancel is a cancel: IndexedDB reports a full disk as an aborted transaction (AbortError) too.
     if (options.signal?.aborted && !isQuotaError(error)) return 'cancelled';
+    // The engine died while its tables were read out: nothing was stored, and the crash recovery restores the saved state.
+    if ((error as Error).name === 'EngineCrashedError') return 'failed';
     const message = describeStorageError(error);
     pushNotice(store, 'error', message);
     store.setState((state) => ({
