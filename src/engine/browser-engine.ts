@@ -4,6 +4,7 @@ import ehWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?ur
 import mvpWorkerUrl from '@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js?url';
 import ehWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import mvpWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
+import { watchWorkerLife, whenLockHeld } from '../lib/worker-life';
 import { DuckEngine, type BindingsLike, type DuckBackend } from './duck-engine';
 
 const BUNDLES: duckdb.DuckDBBundles = {
@@ -13,14 +14,22 @@ const BUNDLES: duckdb.DuckDBBundles = {
 
 async function createBrowserBackend(): Promise<DuckBackend> {
   const bundle = await duckdb.selectBundle(BUNDLES);
-  const worker = new Worker(bundle.mainWorker!);
+  // DuckDB's worker script runs inside a host that holds a life lock, so a silent death is noticed too.
+  const life = watchWorkerLife('duckdb');
+  const worker = new Worker(new URL('./duckdb-host.worker.ts', import.meta.url), { name: 'driftline-duckdb' });
+  worker.postMessage({ type: 'driftline-host', lock: life.name, script: bundle.mainWorker! });
   const crashListeners: ((error: Error) => void)[] = [];
-  worker.addEventListener('error', (event: ErrorEvent) => {
-    const error = new Error(event.message || 'worker error');
+  let crashed = false;
+  const crash = (error: Error) => {
+    if (crashed) return;
+    crashed = true;
+    life.stop();
     for (const listener of crashListeners) listener(error);
-  });
+  };
+  worker.addEventListener('error', (event: ErrorEvent) => crash(new Error(event.message || 'worker error')));
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), worker);
   await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
+  if (await whenLockHeld(life.name, 10_000)) life.watch(() => crash(new Error('its worker is gone (it crashed or was closed)')));
   // No castBigIntToDouble: it mislabels BIGINTs nested in lists and structs; values.ts converts BigInt safely instead.
   await db.open({});
   const connection = await db.connect();
@@ -36,6 +45,7 @@ async function createBrowserBackend(): Promise<DuckBackend> {
       await db.registerFileHandle(name, file, duckdb.DuckDBDataProtocol.BROWSER_FILEREADER, true);
     },
     async terminate() {
+      life.stop();
       await db.terminate();
     },
     onCrash(listener) {

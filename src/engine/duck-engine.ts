@@ -114,6 +114,8 @@ export class DuckEngine implements Engine {
       this.inFlight.clear();
       this.backend = null;
       this.starting = null;
+      // Whatever is left of the instance goes (a worker that only threw is still running and holding memory).
+      void backend.terminate().catch(() => undefined);
       this.setStatus('error', crash);
     });
     this.backend = backend;

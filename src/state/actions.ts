@@ -11,7 +11,7 @@ import type { EventColumnMapping } from '../ingest/csv-events';
 import { findingsToCsv, findingsToOcsfJson } from '../report/findings-export';
 import type { Workspaces } from '../workspace/service';
 import { keepImportOriginals } from './original-actions';
-import { currentSnapshotId, saveAnalysisOf, saveWorkspace, type WorkspaceLocks } from './workspace-actions';
+import { currentSnapshotId, restoreSavedState, saveAnalysisOf, saveWorkspace, type WorkspaceLocks } from './workspace-actions';
 import { pushNotice, type AppState, type AppStore, type ImportResult, type Progress } from './store';
 
 export interface AppServices {
@@ -30,12 +30,41 @@ export interface AppServices {
   locks?: WorkspaceLocks | null;
 }
 
-export function bindEngineStatus({ store, engine }: AppServices): () => void {
+/** Times the DuckDB worker died under the app (each time the engine restarts and the saved state is restored). */
+let engineCrashes = 0;
+let recovery: Promise<void> | null = null;
+
+export function bindEngineStatus(services: AppServices): () => void {
+  const { store, engine } = services;
   return engine.onStatus((status, error) => {
     store.setState((state) => ({
       engine: { ...state.engine, status, error: status === 'error' ? (error?.message ?? 'unknown error') : null },
     }));
+    if (status === 'error' && error?.name === 'EngineCrashedError') void recoverFromCrash(services);
   });
+}
+
+/**
+ * The DuckDB worker died (crashed, killed, out of memory): its tables went with it. Stop the import in flight (it is
+ * reported as failed, nothing added), start a fresh engine and fill it from the workspace's last saved snapshot.
+ */
+function recoverFromCrash(services: AppServices): Promise<void> {
+  engineCrashes++;
+  importAbort?.abort();
+  analysisAbort?.abort();
+  if (recovery) return recovery;
+  const { store } = services;
+  recovery = (async () => {
+    try {
+      await restoreSavedState(services, { analyse: true });
+      pushNotice(store, 'error', 'The DuckDB engine stopped unexpectedly. It was restarted and the workspace was reloaded from its last saved state.');
+    } catch (error) {
+      pushNotice(store, 'error', `The DuckDB engine stopped unexpectedly and could not be restarted: ${(error as Error).message}. Reload the page to continue.`);
+    }
+  })().finally(() => {
+    recovery = null;
+  });
+  return recovery;
 }
 
 export async function startEngine(services: AppServices): Promise<void> {
@@ -56,13 +85,21 @@ export async function refreshEvidence(services: AppServices): Promise<void> {
 }
 
 let importAbort: AbortController | null = null;
+const ENGINE_DIED_DURING_IMPORT =
+  'Import failed, nothing was added: the DuckDB engine stopped during the import. The workspace is back to its last saved state.';
+
+/** The commit is one DuckDB transaction followed by identity resolution: it cannot stop half-way, so it offers no Cancel. */
+export const COMMIT_NOTE = 'This step cannot be cancelled: it adds all of the import at once, or nothing.';
 
 function progressOf(p: ImportProgress): Progress {
   const files = `${formatCount(p.filesDone)} of ${formatCount(p.filesTotal)} file${p.filesTotal === 1 ? '' : 's'}`;
   const rows = `${formatCount(p.rows)} rows`;
   return p.phase === 'committing'
-    ? { label: 'Committing import', done: p.filesTotal, total: p.filesTotal, unit: 'files', detail: `${files} · ${rows}` }
-    : { label: 'Importing evidence', done: p.bytesDone, total: p.bytesTotal, unit: 'bytes', detail: `${files} · ${rows}${p.currentFile ? ` · ${p.currentFile}` : ''}` };
+    ? { label: 'Committing import', done: p.filesTotal, total: p.filesTotal, unit: 'files', detail: `${files} · ${rows}`, note: COMMIT_NOTE }
+    : {
+        label: 'Importing evidence', done: p.bytesDone, total: p.bytesTotal, unit: 'bytes', cancel: 'import',
+        detail: `${files} · ${rows}${p.currentFile ? ` · ${p.currentFile}` : ''}`,
+      };
 }
 
 /**
@@ -102,9 +139,11 @@ async function importFiles(services: AppServices, files: readonly File[], origin
   }
   const controller = new AbortController();
   importAbort = controller;
+  const crashesBefore = engineCrashes;
   store.setState({ importing: { phase: 'reading', filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: 0, rows: 0, currentFile: null } });
   let result: ImportResult | null = null;
   try {
+    if (recovery) await recovery;
     await engine.start();
     const report = await importEvidence(engine, files, {
       reader: services.reader,
@@ -122,9 +161,17 @@ async function importFiles(services: AppServices, files: readonly File[], origin
         detail: { ...report.timings, events: report.summary?.events ?? 0, files: report.files.length, bytes: files.reduce((n, f) => n + f.size, 0), duckdbBytes: memory?.usedBytes ?? null },
       });
     }
+    if (engineCrashes !== crashesBefore) {
+      // The engine died under the import: whatever the pipeline saw last, nothing of it was kept.
+      result = { ...result, status: 'failed', error: 'the DuckDB engine stopped during the import' };
+      store.setState({ lastImport: result });
+      pushNotice(store, 'error', ENGINE_DIED_DURING_IMPORT);
+      if (recovery) await recovery;
+      return result;
+    }
     store.setState({ lastImport: result });
     if (report.mappingRequests.length) store.setState((state) => ({ pendingMappings: [...state.pendingMappings, ...report.mappingRequests] }));
-    if (report.status === 'cancelled') pushNotice(store, 'info', 'Import cancelled: the workspace is as it was before.');
+    if (report.status === 'cancelled') pushNotice(store, 'info', 'Import cancelled: the workspace is as it was before (stopped while reading the files).');
     else if (report.status === 'failed') pushNotice(store, 'error', `Import failed, nothing was added: ${report.error ?? 'unknown error'}`);
     else {
       const loaded = report.files.filter((f) => f.status === 'loaded').length;
@@ -145,15 +192,34 @@ async function importFiles(services: AppServices, files: readonly File[], origin
     }
     await refreshEvidence(services);
     if (report.status === 'committed') {
-      // Saved before anything else, so a reload from here on finds this import in the workspace.
-      store.setState({ progress: { label: 'Saving workspace', done: 0, total: 1, unit: 'files' } });
-      if (await saveWorkspace(services)) await keepImportOriginals(services, files, report);
+      commits++;
+      // Saved before anything else, so a reload from here on finds this import in the workspace. Cancel still undoes the
+      // whole import here: the snapshot is written in one transaction, and the tables go back to the saved state.
+      store.setState({ progress: { label: 'Saving workspace', done: 0, total: 1, unit: 'files', cancel: 'import', note: 'Cancel now undoes the whole import.' } });
+      const saved = await saveWorkspace(services, { signal: controller.signal });
+      if (engineCrashes !== crashesBefore) throw new Error(ENGINE_DIED_DURING_IMPORT);
+      if (saved === 'cancelled') {
+        store.setState({ progress: { label: 'Undoing the import', done: 0, total: 1, unit: 'files', note: 'Bringing back the last saved state.' } });
+        await restoreSavedState(services, { analyse: false });
+        result = { ...result, status: 'cancelled' };
+        store.setState({ lastImport: result });
+        pushNotice(store, 'info', 'Import cancelled: the workspace is as it was before (stopped while saving, nothing was kept).');
+        return result;
+      }
+      // A Cancel that came after the snapshot was written is too late to undo anything: say so rather than nothing.
+      if (saved === 'saved') await keepImportOriginals(services, files, report);
+      if (saved === 'saved' && controller.signal.aborted) pushNotice(store, 'info', 'Cancel came too late: the import had already been saved, so it stays.');
+      // From here the import is kept; Cancel now stops the analysis only.
+      if (importAbort === controller) importAbort = null;
       await analyse(services);
     }
   } catch (error) {
-    pushNotice(store, 'error', `Import failed: ${(error as Error).message}`);
+    if (engineCrashes !== crashesBefore) {
+      if (recovery) await recovery;
+      pushNotice(store, 'error', ENGINE_DIED_DURING_IMPORT);
+    } else pushNotice(store, 'error', `Import failed: ${(error as Error).message}`);
   } finally {
-    importAbort = null;
+    if (importAbort === controller) importAbort = null;
     store.setState({ importing: null, progress: null });
   }
   return result;
@@ -161,6 +227,10 @@ async function importFiles(services: AppServices, files: readonly File[], origin
 
 const FINDINGS_SHOWN = 500;
 let analysisAbort: AbortController | null = null;
+/** Imports committed in this tab: an analysis that saw one land while it ran is not saved as the snapshot's findings. */
+let commits = 0;
+/** Set by the user's Cancel, so a superseded run (a newer analysis started) is not reported as cancelled. */
+let analysisCancelledByUser = false;
 
 /** Load the findings queue (totals and the top rows) from the findings table into the store. */
 async function loadQueue(services: AppServices, report: RunReport): Promise<{ open: number; explained: number; excepted: number }> {
@@ -172,7 +242,7 @@ async function loadQueue(services: AppServices, report: RunReport): Promise<{ op
   const { rows } = await engine.queryRows(`SELECT * FROM findings ORDER BY status = 'open' DESC, risk_score DESC, detection_id, entity_key, subject LIMIT ${FINDINGS_SHOWN}`);
   const t = totals[0] ?? {};
   const counts = { open: Number(t.open ?? 0), explained: Number(t.explained ?? 0), excepted: Number(t.excepted ?? 0) };
-  store.setState({ findings: rows, analysis: { running: false, report, error: null, totals: counts } });
+  store.setState({ findings: rows, analysis: { running: false, report, error: null, outdated: false, totals: counts } });
   return counts;
 }
 
@@ -199,18 +269,24 @@ export async function analyse(services: AppServices): Promise<void> {
   analysisAbort?.abort();
   const controller = new AbortController();
   analysisAbort = controller;
-  store.setState((state) => ({ analysis: { ...state.analysis, running: true, error: null } }));
+  analysisCancelledByUser = false;
+  const detections = CATALOGUE.filter((d) => !store.getState().settings.disabled.includes(d.id)).length;
+  store.setState((state) => ({
+    analysis: { ...state.analysis, running: true, error: null },
+    progress: { label: 'Analysing', done: 0, total: detections, unit: 'detections', cancel: 'analysis' },
+  }));
   try {
     await restoreGate;
-    if (controller.signal.aborted) return;
+    if (controller.signal.aborted) throw Object.assign(new Error('Analysis cancelled'), { name: 'AbortError' });
     const began = performance.now();
     const settings = store.getState().settings;
     const evaluatedAt = Date.now();
     const basedOn = await currentSnapshotId(services);
+    const commitsAtStart = commits;
     const report = await runAnalysis(engine, CATALOGUE, settings, {
       signal: controller.signal,
       evaluatedAt,
-      onProgress: (done, total) => store.setState({ progress: { label: 'Analysing', done, total, unit: 'detections' } }),
+      onProgress: (done, total) => store.setState({ progress: { label: 'Analysing', done, total, unit: 'detections', cancel: 'analysis' } }),
     });
     const counts = await loadQueue(services, report);
     // User Timing: visible in the browser's performance tools and read by `npm run bench:detect` / `bench:reopen`.
@@ -220,11 +296,24 @@ export async function analyse(services: AppServices): Promise<void> {
       detail: { ...report.timingsMs, totalMs: report.totalMs, findings: counts.open + counts.explained + counts.excepted },
     });
     store.setState({ progress: null });
-    if (basedOn) await saveAnalysisOf(services, { basedOn, fingerprint: analysisFingerprint(CATALOGUE, settings), evaluatedAt, report });
+    if (basedOn && commits === commitsAtStart) await saveAnalysisOf(services, { basedOn, fingerprint: analysisFingerprint(CATALOGUE, settings), evaluatedAt, report });
   } catch (error) {
     const cancelled = (error as Error).name === 'AbortError';
-    store.setState((state) => ({ analysis: { ...state.analysis, running: false, error: cancelled ? null : (error as Error).message } }));
-    if (!cancelled) pushNotice(store, 'error', `Analysis failed: ${(error as Error).message}`);
+    const byUser = cancelled && analysisCancelledByUser && analysisAbort === controller;
+    // The findings table is replaced only in the last step: after a Cancel the previous findings are still whole, they
+    // may just predate the newest evidence.
+    store.setState((state) => ({
+      analysis: { ...state.analysis, running: false, error: cancelled ? null : (error as Error).message, outdated: state.analysis.outdated || byUser },
+    }));
+    if (byUser) {
+      pushNotice(
+        store,
+        'info',
+        store.getState().analysis.report
+          ? 'Analysis cancelled: the findings shown are from the previous analysis and may not include the latest evidence.'
+          : 'Analysis cancelled: no findings yet. Run the analysis to see them.',
+      );
+    } else if (!cancelled && (error as Error).name !== 'EngineCrashedError') pushNotice(store, 'error', `Analysis failed: ${(error as Error).message}`);
   } finally {
     if (analysisAbort === controller) {
       analysisAbort = null;
@@ -270,6 +359,12 @@ export function discardMappingRequest(services: AppServices, fileId: string): vo
 
 export function cancelImport(): void {
   importAbort?.abort();
+}
+
+export function cancelAnalysis(): void {
+  if (!analysisAbort) return;
+  analysisCancelledByUser = true;
+  analysisAbort.abort();
 }
 
 interface SampleManifest {

@@ -31,6 +31,10 @@ export interface Progress {
   unit: 'files' | 'bytes' | 'detections' | 'rows';
   /** More counts for the reader, e.g. "3 of 10 files · 120,000 rows". */
   detail?: string;
+  /** What Cancel stops at this stage; absent when the stage cannot be cancelled. */
+  cancel?: 'import' | 'analysis';
+  /** Said next to the bar, e.g. why this stage has no Cancel. */
+  note?: string;
 }
 
 /** What the last import did, kept for the Evidence view (the File objects are not kept). */
@@ -73,6 +77,8 @@ export interface AppState {
     error: string | null;
     /** Findings per status, all detections. */
     totals: { open: number; explained: number; excepted: number };
+    /** The last analysis was cancelled: the findings shown may not reflect the latest evidence. */
+    outdated: boolean;
   };
   /** The highest-risk findings, for the queue (the table in DuckDB holds them all). */
   findings: Record<string, UiValue>[];
@@ -86,6 +92,8 @@ export interface AppState {
     /** Another tab holds this workspace: nothing here may change it. */
     readOnly: boolean;
     saving: boolean;
+    /** Why the tab holds changes the browser storage does not (a save failed); null when everything is saved. */
+    unsaved: string | null;
     storage: { usage: number; quota: number; persisted: boolean | null } | null;
     /** False when this browser gives no IndexedDB (private mode…): work is not kept. */
     available: boolean;
@@ -108,11 +116,11 @@ export function initialState(): AppState {
     progress: null,
     notices: [],
     settings: DEFAULT_SETTINGS,
-    analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 } },
+    analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 }, outdated: false },
     findings: [],
     identityKey: null,
     triage: {},
-    workspace: { current: null, list: [], readOnly: false, saving: false, storage: null, available: true },
+    workspace: { current: null, list: [], readOnly: false, saving: false, unsaved: null, storage: null, available: true },
     sql: { text: 'SELECT 42 AS answer', running: false, result: null, error: null, elapsedMs: null },
   };
 }

@@ -1,11 +1,12 @@
 // Workspace lifecycle in the app: open the last one on load, save after every committed import, switch (resetting the
 // engine so wasm memory is returned), guard against a second tab, keep triage.
+import { ensureSchema } from '../ingest/commit';
 import type { TriageStatus } from '../report/findings-export';
 import { CATALOGUE } from '../detections/catalog';
 import { analysisFingerprint, exceptionsUnchangedSince, type AnalysisSettings } from '../detections/runner';
-import { describeStorageError, type SavedAnalysisInfo } from '../workspace/db';
+import { describeStorageError, isQuotaError, type SavedAnalysisInfo } from '../workspace/db';
 import type { Workspaces } from '../workspace/service';
-import { restoreWorkspace, saveAnalysis, saveSnapshot } from '../workspace/snapshot';
+import { restoreSnapshot, restoreWorkspace, saveAnalysis, saveSnapshot } from '../workspace/snapshot';
 import { exportWorkspace, importWorkspace } from '../workspace/transfer';
 import { analyse, exclusive, holdAnalysesUntil, prepareSavedContext, refreshEvidence, showSavedAnalysis, type AppServices } from './actions';
 import { pushNotice } from './store';
@@ -91,7 +92,7 @@ export async function openWorkspace(services: AppServices, id?: string, options:
       evidence: [],
       lastImport: null,
       pendingMappings: [],
-      analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 } },
+      analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 }, outdated: false },
     }));
     if (previous && previous.id !== record.id) await engine.reset();
     else await engine.start();
@@ -144,7 +145,8 @@ async function restoreInto(
       detail: { events: record.events, storedBytes: record.storedBytes, savedAnalysis: saved !== null },
     });
   }
-  if (owned) await workspaces.markOpened(record.id);
+  // Remembering which workspace was open last is a nicety: a full disk must not stop the workspace from opening.
+  if (owned) await workspaces.markOpened(record.id).catch(() => undefined);
   else pushNotice(store, 'info', `"${record.name}" is open in another tab: it is read-only here until you take it over.`);
   await refreshEvidence(services);
   await refreshWorkspaceList(services);
@@ -155,11 +157,14 @@ async function restoreInto(
   return false;
 }
 
-/** The snapshot the engine's tables were last saved as (null before the first save, or without storage). */
+/**
+ * The snapshot the engine's tables were last saved as: null before the first save, without storage, or while the tab is
+ * ahead of its storage (a failed save), when findings must not be filed under an older snapshot.
+ */
 export async function currentSnapshotId(services: AppServices): Promise<string | null> {
   const workspaces = workspacesOf(services);
-  const current = services.store.getState().workspace.current;
-  if (!workspaces || !current || services.store.getState().workspace.readOnly) return null;
+  const { current, readOnly, unsaved } = services.store.getState().workspace;
+  if (!workspaces || !current || readOnly || unsaved) return null;
   return (await workspaces.get(current.id))?.snapshotId ?? null;
 }
 
@@ -176,23 +181,70 @@ export async function saveAnalysisOf(services: AppServices, info: SavedAnalysisI
   }
 }
 
-/** Save the engine's tables as the current workspace's state (after a committed import). */
-export async function saveWorkspace(services: AppServices): Promise<boolean> {
+export type SaveOutcome = 'saved' | 'cancelled' | 'failed' | 'skipped';
+
+/**
+ * Save the engine's tables as the current workspace's state (after a committed import). All or nothing: on a failure
+ * (a full disk…) or a Cancel the previous snapshot stays current. A failure leaves the tab ahead of the storage, which
+ * the app says until a later save succeeds ("Save again").
+ */
+export async function saveWorkspace(services: AppServices, options: { signal?: AbortSignal } = {}): Promise<SaveOutcome> {
   const { store, engine } = services;
   const workspaces = workspacesOf(services);
   const current = store.getState().workspace.current;
-  if (!workspaces || !current || store.getState().workspace.readOnly) return false;
+  if (!workspaces || !current || store.getState().workspace.readOnly) return 'skipped';
   store.setState((state) => ({ workspace: { ...state.workspace, saving: true } }));
   try {
-    const stats = await saveSnapshot(workspaces.db, engine, current.id);
+    const stats = await saveSnapshot(workspaces.db, engine, current.id, options.signal);
     performance.measure('driftline:save', { start: performance.now() - stats.ms, duration: stats.ms, detail: { bytes: stats.bytes, events: stats.rows.events ?? 0 } });
+    store.setState((state) => ({ workspace: { ...state.workspace, unsaved: null } }));
     await refreshWorkspaceList(services);
-    return true;
+    return 'saved';
   } catch (error) {
-    pushNotice(store, 'error', describeStorageError(error));
-    return false;
+    // Only the user's Cancel is a cancel: IndexedDB reports a full disk as an aborted transaction (AbortError) too.
+    if (options.signal?.aborted && !isQuotaError(error)) return 'cancelled';
+    // The engine died while its tables were read out: nothing was stored, and the crash recovery restores the saved state.
+    if ((error as Error).name === 'EngineCrashedError') return 'failed';
+    const message = describeStorageError(error);
+    pushNotice(store, 'error', message);
+    store.setState((state) => ({
+      workspace: {
+        ...state.workspace,
+        unsaved: `${message} What this tab shows is not saved: a reload or closing the tab returns to the last saved state.`,
+      },
+    }));
+    return 'failed';
   } finally {
     store.setState((state) => ({ workspace: { ...state.workspace, saving: false } }));
+  }
+}
+
+/** "Save again" after a failed save (e.g. once space was freed). */
+export async function retrySave(services: AppServices): Promise<void> {
+  services.store.setState({ progress: { label: 'Saving workspace', done: 0, total: 1, unit: 'files', note: 'Saving writes everything or nothing.' } });
+  try {
+    if ((await saveWorkspace(services)) === 'saved') pushNotice(services.store, 'info', 'Workspace saved: what this tab shows is now kept.');
+  } finally {
+    services.store.setState({ progress: null });
+  }
+}
+
+/**
+ * Bring the engine's tables back to the current workspace's saved state: after a Cancel during the save of an import,
+ * or after the DuckDB worker died (the engine restarts empty). Findings are analysed again from the restored tables.
+ */
+export async function restoreSavedState(services: AppServices, options: { analyse: boolean }): Promise<void> {
+  const { store, engine } = services;
+  const workspaces = workspacesOf(services);
+  const current = store.getState().workspace.current;
+  await engine.start();
+  if (workspaces && current) await restoreSnapshot(workspaces.db, engine, current.id);
+  else await ensureSchema(engine);
+  store.setState((state) => ({ workspace: { ...state.workspace, unsaved: null } }));
+  await refreshEvidence(services);
+  if (options.analyse) {
+    if (store.getState().evidence.length > 0) await analyse(services);
+    else store.setState((state) => ({ findings: [], analysis: { ...state.analysis, report: null, totals: { open: 0, explained: 0, excepted: 0 }, outdated: false } }));
   }
 }
 

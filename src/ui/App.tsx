@@ -1,6 +1,7 @@
 // The frame: navigation between the views, the evidence picker, engine status, progress and messages.
 import { useEffect, useId } from 'react';
-import { addEvidenceFiles, cancelImport } from '../state/actions';
+import { addEvidenceFiles, cancelAnalysis, cancelImport } from '../state/actions';
+import { retrySave } from '../state/workspace-actions';
 import { setView, VIEW_LABELS, VIEWS, viewFromHash, type ViewId } from '../state/store';
 import { EngineStatus } from './components/EngineStatus';
 import { DropZone } from './components/DropZone';
@@ -40,7 +41,9 @@ export function App() {
   const services = useServices();
   const view = useAppState((state) => state.view);
   const progress = useAppState((state) => state.progress);
-  const importing = useAppState((state) => state.importing !== null);
+  const unsaved = useAppState((state) => state.workspace.unsaved);
+  const saving = useAppState((state) => state.workspace.saving);
+  const busy = useAppState((state) => state.importing !== null || state.analysis.running);
   const inputId = useId();
 
   // The view lives in the URL hash so reload and back/forward keep the analyst's place.
@@ -96,7 +99,21 @@ export function App() {
           <HelpMenu />
         </div>
       </header>
-      {progress && <ProgressBar progress={progress} {...(importing ? { onCancel: cancelImport } : {})} />}
+      {progress && (
+        <ProgressBar
+          progress={progress}
+          {...(progress.cancel === 'import' ? { onCancel: cancelImport, cancelLabel: 'Cancel import' } : {})}
+          {...(progress.cancel === 'analysis' ? { onCancel: cancelAnalysis, cancelLabel: 'Cancel analysis' } : {})}
+        />
+      )}
+      {unsaved && (
+        <section className="unsaved" role="alert" aria-label="Unsaved changes">
+          <p>{unsaved}</p>
+          <button type="button" disabled={saving || busy} onClick={() => void retrySave(services)}>
+            Save again
+          </button>
+        </section>
+      )}
       <Notices />
       <main>
         <CurrentView view={view} />

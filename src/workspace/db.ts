@@ -180,11 +180,19 @@ export class DriftlineDB extends Dexie {
   }
 }
 
+/** Whether an IndexedDB/Dexie failure (directly, as the cause of an aborted transaction, or in a bulk write) is a full disk. */
+export function isQuotaError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  const e = error as { name?: string; message?: string; inner?: unknown; cause?: unknown; failures?: unknown[]; failuresByPos?: Record<string, unknown> };
+  if (e.name === 'QuotaExceededError') return true;
+  if (typeof e.message === 'string' && /QuotaExceededError|quota (has been )?exceeded/i.test(e.message)) return true;
+  const nested = [e.inner, e.cause, ...(Array.isArray(e.failures) ? e.failures : []), ...Object.values(e.failuresByPos ?? {})];
+  return nested.some((inner) => isQuotaError(inner, depth + 1));
+}
+
 /** Storage errors in plain words: a full disk must never read as a crash. */
 export function describeStorageError(error: unknown): string {
-  const name = (error as { name?: string })?.name ?? '';
-  const inner = (error as { inner?: { name?: string } })?.inner?.name ?? '';
-  if (name === 'QuotaExceededError' || inner === 'QuotaExceededError') {
+  if (isQuotaError(error)) {
     return 'The browser has no room left to save this workspace. Nothing was half-written: the last saved state is intact. Free disk space, delete an old workspace, or export this one to a file.';
   }
   return `The workspace could not be saved: ${(error as Error)?.message ?? String(error)}. The last saved state is intact.`;

@@ -64,10 +64,18 @@ export async function readTables(
   return { tables, chunks };
 }
 
-/** Save the engine's canonical tables as the workspace's new current snapshot (all or nothing). */
+function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw Object.assign(new Error('Save cancelled'), { name: 'AbortError' });
+}
+
+/**
+ * Save the engine's canonical tables as the workspace's new current snapshot (all or nothing). Cancelling the signal
+ * at any point before the IndexedDB transaction commits leaves the previous snapshot current and nothing new stored.
+ */
 export async function saveSnapshot(db: DriftlineDB, engine: Engine, workspaceId: string, signal?: AbortSignal): Promise<SnapshotStats> {
   const began = performance.now();
   const { tables, chunks } = await readTables(engine, signal);
+  throwIfCancelled(signal);
   const snapshotId = newId('s');
   const bytes = [...chunks.values()].reduce((n, c) => n + c.byteLength, 0);
   const record: SnapshotRecord = { id: snapshotId, workspaceId, createdAt: new Date().toISOString(), tables, bytes };
@@ -77,6 +85,8 @@ export async function saveSnapshot(db: DriftlineDB, engine: Engine, workspaceId:
     if (!workspace) throw new Error('This workspace was deleted meanwhile.');
     await db.blobs.bulkAdd([...chunks.entries()].map(([id, data]) => ({ id, workspaceId, snapshotId, bytes: data })));
     await db.snapshots.add(record);
+    // The last moment a Cancel can still take effect: throwing here aborts the transaction, so nothing is kept.
+    throwIfCancelled(signal);
     const previous = workspace.snapshotId;
     await db.workspaces.update(workspaceId, {
       snapshotId,

@@ -48,7 +48,7 @@ test('Cancel mid-import leaves the workspace as it was, and the next import (a z
   await expect(bar).toBeVisible();
   await expect(bar).toHaveAttribute('aria-valuetext', /of .* · 0 of 1 file/);
   await app.getByRole('button', { name: 'Cancel import' }).click();
-  await expect(app.getByText('Import cancelled: the workspace is as it was before.')).toBeVisible({ timeout: 10_000 });
+  await expect(app.getByText('Import cancelled: the workspace is as it was before (stopped while reading the files).')).toBeVisible({ timeout: 10_000 });
   await expect(bar).toBeHidden();
   await expect(summary).toHaveText(before!);
   await expect(app.getByRole('row', { name: /huge-trail/ })).toHaveCount(0);

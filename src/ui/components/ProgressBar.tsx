@@ -2,8 +2,8 @@
 import { formatBytes, formatCount } from '../../lib/format';
 import type { Progress } from '../../state/store';
 
-export function ProgressBar({ progress, onCancel }: { progress: Progress; onCancel?: () => void }) {
-  const { label, done, total, unit, detail } = progress;
+export function ProgressBar({ progress, onCancel, cancelLabel = 'Cancel import' }: { progress: Progress; onCancel?: () => void; cancelLabel?: string }) {
+  const { label, done, total, unit, detail, note } = progress;
   const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
   const amount = unit === 'bytes' ? `${formatBytes(done)} of ${formatBytes(total)}` : `${formatCount(done)} of ${formatCount(total)} ${unit}`;
   const text = detail ? `${amount} · ${detail}` : amount;
@@ -23,9 +23,10 @@ export function ProgressBar({ progress, onCancel }: { progress: Progress; onCanc
       <span className="progress-text">
         {label}: {text}
       </span>
+      {note && <span className="progress-note">{note}</span>}
       {onCancel && (
         <button type="button" onClick={onCancel}>
-          Cancel import
+          {cancelLabel}
         </button>
       )}
     </div>

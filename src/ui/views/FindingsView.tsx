@@ -295,6 +295,7 @@ export function FindingsView() {
   const analysis = useAppState((s) => s.analysis);
   const triage = useAppState((s) => s.triage);
   const readOnly = useAppState((s) => s.workspace.readOnly);
+  const busy = useAppState((s) => s.importing !== null || s.analysis.running);
   const [filter, setFilter] = useState<FindingFilter>({ status: 'open', sort: 'risk' });
   const [triageFilter, setTriageFilter] = useState<TriageStatus | ''>('');
   const [grouped, setGrouped] = useState(false);
@@ -548,6 +549,14 @@ export function FindingsView() {
             : 'No analysis yet: add evidence files first.'}
       </p>
       {analysis.error && <p role="alert">{analysis.error}</p>}
+      {analysis.outdated && !analysis.running && (
+        <p className="outdated">
+          The last analysis was cancelled: these findings may not include the latest evidence.{' '}
+          <button type="button" disabled={busy} onClick={() => void analyse(services)}>
+            Run analysis
+          </button>
+        </p>
+      )}
       {filterBar}
       <div className="toolbar">
         <span role="status" aria-label="Queue status">
