@@ -74,10 +74,10 @@ SELECT e.*,
 -- Shared aggregates: one pass over ev each, so detections that only need counts per hour or per action read a few hundred
 -- thousand rows (or fewer) instead of every event again. Grouped by period too: the windows need not start on the hour.
 CREATE OR REPLACE TABLE dl_entity_hours AS
-SELECT entity_key, identity_key, hour_ts, period,
-       count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out, count(*) FILTER (WHERE is_write) AS n_write,
+SELECT entity_key, hour_ts, period,
+       count(*) AS n, count(*) FILTER (WHERE change_id IS NULL) AS n_out,
        min(change_id) AS change_id, min(event_time) AS t0, max(event_time) AS t1
-  FROM ev GROUP BY entity_key, identity_key, hour_ts, period;
+  FROM ev GROUP BY entity_key, hour_ts, period;
 
 CREATE OR REPLACE TABLE dl_entity_actions AS
 SELECT entity_key, identity_key, platform, action, period, coalesce(outcome = 'failure', false) AS failed,
@@ -96,7 +96,7 @@ SELECT * FROM ev WHERE period = 'detection' AND event_time > (SELECT floor FROM 
 -- Baseline profile per entity: active days in the baseline and whether that is enough (maturity).
 CREATE OR REPLACE TABLE dl_entity_profile AS
 SELECT entity_key,
-       any_value(identity_key) AS identity_key,
+       CASE WHEN NOT starts_with(entity_key, 'shadow:') THEN entity_key END AS identity_key,
        count(DISTINCT date_trunc('day', hour_ts)) FILTER (WHERE period = 'baseline') AS baseline_active_days,
        CAST(coalesce(sum(n) FILTER (WHERE period = 'baseline'), 0) AS BIGINT) AS baseline_events,
        CAST(coalesce(sum(n) FILTER (WHERE period = 'detection'), 0) AS BIGINT) AS detection_events,

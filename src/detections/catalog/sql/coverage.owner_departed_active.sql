@@ -17,12 +17,12 @@ act AS (
   -- Detection-window activity of identities whose owner is gone, from the shared per-hour and per-action counts.
   SELECT h.entity_key, min(h.t0) AS first_seen, max(h.t1) AS last_seen, sum(h.n) AS n,
          sum(h.n_out) AS outside, min(h.change_id) AS change_id,
-         count(DISTINCT date_trunc('day', h.hour_ts)) AS active_days, sum(h.n_write) AS writes,
+         count(DISTINCT date_trunc('day', h.hour_ts)) AS active_days, any_value(x.writes) AS writes,
          any_value(x.actions) AS actions
     FROM dl_entity_hours h
-    LEFT JOIN (SELECT entity_key, list_sort(list(DISTINCT action) FILTER (WHERE action IS NOT NULL)) AS actions
+    LEFT JOIN (SELECT entity_key, list_sort(list(DISTINCT action) FILTER (WHERE action IS NOT NULL)) AS actions, sum(n_write) AS writes
                  FROM dl_entity_actions WHERE period = 'detection' GROUP BY entity_key) x ON x.entity_key = h.entity_key
-   WHERE h.period = 'detection' AND h.identity_key IN (SELECT identity_key FROM gone)
+   WHERE h.period = 'detection' AND h.entity_key IN (SELECT identity_key FROM gone)
    GROUP BY h.entity_key
 )
 SELECT g.identity_key AS entity_key,
