@@ -269,7 +269,7 @@ function RegisterTable({ register }: { register: Register }) {
                       <td className="inv-date">{time(r.lastSeen) || 'not seen'}</td>
                       <td className="num">{formatCount(r.events)}</td>
                       <td className="num">{formatCount(r.aliases)}</td>
-                      <td>
+                      <td className="inv-findings">
                         <FindingBadges row={r} />
                       </td>
                     </tr>
