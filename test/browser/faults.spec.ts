@@ -75,6 +75,9 @@ async function scalar(page: Page, sql: string): Promise<string> {
 
 /** The workspace holds exactly the sample (plus `extra` events from the big file), no staging leftovers, findings. */
 async function expectWorkspace(page: Page, opts: { withBig: boolean; before: string }) {
+  // Whatever was still running (save, analysis, restore of the events) has ended: a reload after this point tests the
+  // stored state, not a save cut short.
+  await expect(page.getByRole('progressbar')).toHaveCount(0, { timeout: 180_000 });
   await page.getByRole('link', { name: 'Evidence' }).click();
   if (opts.withBig) {
     await expect(summaryOf(page)).toContainText(`${fmt(SAMPLE_EVENTS + BIG_EVENTS)} events`, { timeout: 90_000 });
