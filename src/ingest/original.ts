@@ -14,6 +14,7 @@ import { RecordSplitter } from './container/records';
 import { sniffSource, type Sniff } from './container/sniff';
 import { decodeText, yieldToEventLoop } from './container/streams';
 import { unzipEntries } from './container/zip';
+import { jsonSafe } from './reader';
 
 export interface OriginalLocation {
   /** Zip member paths from the stored file inwards (empty: the stored file is the evidence file itself). */
@@ -225,15 +226,4 @@ async function parquetRow(file: Blob, row: number, sniff: Sniff): Promise<Origin
   const value = jsonSafe(rows[0]) as Record<string, unknown>;
   const fields = Object.entries(value).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? '']);
   return { kind: 'parquet', sourceRow: row, text: JSON.stringify(value, null, 2), fields, raw: null, line: null, offset: null, container: sniff.description };
-}
-
-/** Parquet readers hand out BigInt and Date: show rows as parsed JSON would be (as the importer reads them). */
-function jsonSafe(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, jsonSafe(v)]));
-  }
-  return value;
 }

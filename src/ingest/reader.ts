@@ -456,8 +456,8 @@ async function* readParquet(blob: Blob, ctx: FileContext): AsyncGenerator<Reader
   if (rejected.length) yield { type: 'rejected', fileId: ctx.fileId, rows: rejected };
 }
 
-/** Parquet readers hand out BigInt and Date: make rows look like parsed JSON. */
-function jsonSafe(value: unknown): unknown {
+/** Parquet readers hand out BigInt and Date: make rows look like parsed JSON (also how original.ts shows a Parquet row). */
+export function jsonSafe(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(jsonSafe);
