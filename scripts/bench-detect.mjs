@@ -30,7 +30,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fail as failWith, parseBenchArgs, parseCount as countOf } from './bench/cli.mjs';
 import { chromiumArgs, chromiumPath } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData } from './bench/generate.mjs';
 import { cpuJiffies, dec, goalsWarningsNotes, int, machineInfo, median, MiB, mib, size, table, waitForQuiet } from './bench/report.mjs';
@@ -44,18 +44,8 @@ const GOALS = { browserMs: 3000, vsNative2t: 2.5 };
 /** A run during which other processes used more than this share of the machine is "noisy" and is repeated. */
 export const NOISY = 0.15;
 
-export function fail(message, name = 'bench:detect') {
-  console.error(`\n${name}: ${message}`);
-  process.exit(1);
-}
-
-export function parseCount(text, name) {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(String(text).replaceAll('_', '').replaceAll(',', ''));
-  if (!m) fail(`${name} must be a number like 50000, 50k or 1M (got "${text}")`);
-  const n = Math.round(Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2].toLowerCase()] ?? 1));
-  if (!(n > 0)) fail(`${name} must be positive`);
-  return n;
-}
+const fail = (message, name = 'bench:detect') => failWith(message, name);
+const parseCount = (text, flag) => countOf(text, flag, 'bench:detect');
 
 export const log = (message) => console.log(message);
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -427,13 +417,8 @@ export async function reloadOnce(profile, { timeoutMs, analyse = false }) {
   let state = await waitForPage(page, { measures: ['driftline:restore'], timeoutMs });
   if (analyse) {
     const before = state.measures.filter((m) => m.name === 'driftline:analysis').length;
-    const again = page.getByRole('button', { name: 'Analyse again' });
-    await again.waitFor({ timeout: timeoutMs });
-    await page.waitForFunction(() => {
-      const b = [...document.querySelectorAll('button')].find((x) => x.textContent?.trim() === 'Analyse again');
-      return b && !b.disabled;
-    }, undefined, { polling: 100, timeout: timeoutMs });
-    await again.click();
+    // click() waits until the button is enabled; the analysis itself waits for the restore of the events to end.
+    await page.getByRole('button', { name: 'Analyse again' }).click({ timeout: timeoutMs });
     await page.waitForFunction((n) => performance.getEntriesByType('measure').filter((e) => e.name === 'driftline:analysis').length > n, before, {
       polling: 100,
       timeout: timeoutMs,
@@ -460,6 +445,17 @@ export async function reloadOnce(profile, { timeoutMs, analyse = false }) {
     notices: state.notices.map((n) => n.text),
     storageUsage: storage?.usage ?? null,
   };
+}
+
+/** serveDist + launchProfile: the app served and Chromium open on it; the server is closed again if Chromium fails. */
+export async function serveAndLaunch(root, name) {
+  const server = await serveDist(root);
+  try {
+    return { server, profile: await launchProfile(root) };
+  } catch (error) {
+    await server.close();
+    fail(error.message, name);
+  }
 }
 
 /** Serve a private copy of dist/ (a build started meanwhile by someone else cannot pull files from under a run). */
@@ -550,32 +546,20 @@ export function nativeChild(job) {
 // ───────────────────────────── main ─────────────────────────────
 
 function options() {
-  let parsed;
   const usage = 'Usage: npm run bench:detect -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--no-register] [--threads 1,2] [--timeout-min M] [--quiet-wait S (60; 5 below 500k events)] [--retries K (= runs)]';
-  try {
-    parsed = parseArgs({
-      options: {
-        events: { type: 'string', default: '1000000' },
-        runs: { type: 'string', default: '3' },
-        seed: { type: 'string', default: String(DEFAULT_SEED) },
-        'no-build': { type: 'boolean', default: false },
-        'skip-browser': { type: 'boolean', default: false },
-        'skip-native': { type: 'boolean', default: false },
-        'no-register': { type: 'boolean', default: false },
-        threads: { type: 'string', default: '1,2' },
-        'timeout-min': { type: 'string' },
-        'quiet-wait': { type: 'string' },
-        retries: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    fail(`${error.message}\n${usage}`);
-  }
-  if (parsed.help) {
-    console.log(usage);
-    process.exit(0);
-  }
+  const parsed = parseBenchArgs('bench:detect', usage, {
+      events: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      'no-build': { type: 'boolean', default: false },
+      'skip-browser': { type: 'boolean', default: false },
+      'skip-native': { type: 'boolean', default: false },
+      'no-register': { type: 'boolean', default: false },
+      threads: { type: 'string', default: '1,2' },
+      'timeout-min': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      retries: { type: 'string' },
+  });
   const events = parseCount(parsed.events, '--events');
   const runs = parseCount(parsed.runs, '--runs');
   const threads = [...new Set(parsed.threads.split(',').map((s) => parseCount(s.trim(), '--threads')))].sort((a, b) => a - b);
@@ -644,14 +628,7 @@ async function main() {
 
   // ── Chromium ──
   if (opt.browser) {
-    const server = await serveDist(ROOT);
-    let profile;
-    try {
-      profile = await launchProfile(ROOT);
-    } catch (error) {
-      await server.close();
-      fail(error.message);
-    }
+    const { server, profile } = await serveAndLaunch(ROOT, 'bench:detect');
     log(`Chromium ${profile.version} (headless, persistent profile, flags from ${profile.argsFrom}); app served at ${server.url}`);
     result.chromium = { version: profile.version, flagsFrom: profile.argsFrom, url: server.url };
     try {

@@ -22,7 +22,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fail as failWith, parseBenchArgs, parseCount as countOf } from './bench/cli.mjs';
 import { cloudTrailPlan, CHECK_SQL, csvPlan, loadAppModules, readAppSqlFiles } from './bench/app-sql.mjs';
 import { browserImport, chromiumPath, launchChromium } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData, RECORDS_PER_FILE } from './bench/generate.mjs';
@@ -34,45 +34,24 @@ const RESULTS = path.join(ROOT, 'bench-results');
 // The issue's goals.
 const GOALS = { csvVsNative1t: 1.3, cloudTrailEventsPerSec: 70_000, cloudTrailVsNative1t: 2.5, mibPerMillionEvents: 300 };
 
-function fail(message) {
-  console.error(`\nbench:ingest: ${message}`);
-  process.exit(1);
-}
-
-function parseCount(text, name) {
-  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(String(text).replaceAll('_', '').replaceAll(',', ''));
-  if (!m) fail(`${name} must be a number like 50000, 50k or 1M (got "${text}")`);
-  const n = Math.round(Number(m[1]) * ({ k: 1e3, m: 1e6 }[m[2].toLowerCase()] ?? 1));
-  if (!(n > 0)) fail(`${name} must be positive`);
-  return n;
-}
+const fail = (message) => failWith(message, 'bench:ingest');
+const parseCount = (text, flag) => countOf(text, flag, 'bench:ingest');
 
 function options() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        events: { type: 'string', default: '1000000' },
-        runs: { type: 'string', default: '3' },
-        seed: { type: 'string', default: String(DEFAULT_SEED) },
-        'no-build': { type: 'boolean', default: false },
-        'skip-browser': { type: 'boolean', default: false },
-        'skip-native': { type: 'boolean', default: false },
-        datasets: { type: 'string', default: 'csv,cloudtrail' },
-        threads: { type: 'string', default: '1,2' },
-        'timeout-min': { type: 'string' },
-        'quiet-wait': { type: 'string' },
-        retries: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    fail(`${error.message}\nUsage: node scripts/bench-ingest.mjs [--events N] [--runs R] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2]`);
-  }
-  if (parsed.help) {
-    console.log('Usage: npm run bench:ingest -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S (60; 5 below 500k events)] [--retries K (= runs)]');
-    process.exit(0);
-  }
+  const usage = 'Usage: npm run bench:ingest -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--skip-browser] [--skip-native] [--datasets csv,cloudtrail] [--threads 1,2] [--timeout-min M] [--quiet-wait S (60; 5 below 500k events)] [--retries K (= runs)]';
+  const parsed = parseBenchArgs('bench:ingest', usage, {
+      events: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      'no-build': { type: 'boolean', default: false },
+      'skip-browser': { type: 'boolean', default: false },
+      'skip-native': { type: 'boolean', default: false },
+      datasets: { type: 'string', default: 'csv,cloudtrail' },
+      threads: { type: 'string', default: '1,2' },
+      'timeout-min': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      retries: { type: 'string' },
+  });
   const datasets = parsed.datasets.split(',').map((s) => s.trim()).filter(Boolean);
   for (const d of datasets) if (!['csv', 'cloudtrail'].includes(d)) fail(`unknown dataset "${d}" (csv, cloudtrail)`);
   const threads = parsed.threads.split(',').map((s) => parseCount(s.trim(), '--threads'));

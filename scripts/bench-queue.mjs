@@ -19,8 +19,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { build, cpuWindow, fail as failWith, launchProfile, log, parseCount, pct, RESULTS, ROOT, serveDist, settle, stampOf } from './bench-detect.mjs';
+import { fail as failWith, parseBenchArgs, parseCount } from './bench/cli.mjs';
+import { build, cpuWindow, log, pct, RESULTS, ROOT, serveAndLaunch, settle, stampOf } from './bench-detect.mjs';
 import { ensureQueueData, identitiesFor } from './bench/queue-data.mjs';
 import { FILTER_MEASURES, importQueueEvidence, measureQueue, QUEUE_MEASURES } from './bench/queue-measure.mjs';
 import { dec, goalsWarningsNotes, int, machineInfo, median, table } from './bench/report.mjs';
@@ -29,31 +29,19 @@ const GOALS = { filterMs: 200 };
 const fail = (message) => failWith(message, 'bench:queue');
 
 function options() {
-  let parsed;
   const usage = 'Usage: npm run bench:queue -- [--findings N (100000)] [--runs R (5)] [--bulk B (1000)] [--no-build] [--timeout-min M] [--quiet-wait S (30)]';
-  try {
-    parsed = parseArgs({
-      options: {
-        findings: { type: 'string', default: '100000' },
-        runs: { type: 'string', default: '5' },
-        bulk: { type: 'string', default: '1000' },
-        'no-build': { type: 'boolean', default: false },
-        'timeout-min': { type: 'string' },
-        'quiet-wait': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    fail(`${error.message}\n${usage}`);
-  }
-  if (parsed.help) {
-    console.log(usage);
-    process.exit(0);
-  }
+  const parsed = parseBenchArgs('bench:queue', usage, {
+      findings: { type: 'string', default: '100000' },
+      runs: { type: 'string', default: '5' },
+      bulk: { type: 'string', default: '1000' },
+      'no-build': { type: 'boolean', default: false },
+      'timeout-min': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+  });
   return {
-    findings: parseCount(parsed.findings, '--findings'),
-    runs: parseCount(parsed.runs, '--runs'),
-    bulk: parseCount(parsed.bulk, '--bulk'),
+    findings: parseCount(parsed.findings, '--findings', 'bench:queue'),
+    runs: parseCount(parsed.runs, '--runs', 'bench:queue'),
+    bulk: parseCount(parsed.bulk, '--bulk', 'bench:queue'),
     build: !parsed['no-build'],
     quietWaitMs: (parsed['quiet-wait'] === undefined ? 30 : Math.max(0, Number(parsed['quiet-wait']) || 0)) * 1000,
     timeoutMs: parsed['timeout-min'] ? Number(parsed['timeout-min']) * 60_000 : 15 * 60_000,
@@ -93,14 +81,7 @@ async function main() {
     warnings,
   };
 
-  const server = await serveDist(ROOT);
-  let profile;
-  try {
-    profile = await launchProfile(ROOT);
-  } catch (error) {
-    await server.close();
-    fail(error.message);
-  }
+  const { server, profile } = await serveAndLaunch(ROOT, 'bench:queue');
   await profile.page.setViewportSize({ width: 1280, height: 800 });
   log(`Chromium ${profile.version} (headless, 1280×800, persistent profile, flags from ${profile.argsFrom}); app served at ${server.url}`);
   result.chromium = { version: profile.version, flagsFrom: profile.argsFrom, url: server.url };

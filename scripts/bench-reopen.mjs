@@ -18,9 +18,9 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { fail as failWith, parseBenchArgs, parseCount } from './bench/cli.mjs';
 import {
-  build, classify, duBytes, ensureRegister, fail as failWith, importThroughApp, launchProfile, log, parseCount, pct, reloadOnce, RESULTS, ROOT, serveDist,
+  build, classify, duBytes, ensureRegister, importThroughApp, log, pct, reloadOnce, RESULTS, ROOT, serveAndLaunch,
   series, settle, splitTimings, stampOf,
 } from './bench-detect.mjs';
 import { DEFAULT_SEED, ensureData } from './bench/generate.mjs';
@@ -31,35 +31,23 @@ const GOALS = { usableMs: 3000 };
 const fail = (message) => failWith(message, 'bench:reopen');
 
 function options() {
-  let parsed;
   const usage = 'Usage: npm run bench:reopen -- [--events N (1M)] [--runs R (3)] [--seed S] [--no-build] [--no-register] [--timeout-min M] [--quiet-wait S (60; 5 below 500k events)] [--retries K (= runs)]';
-  try {
-    parsed = parseArgs({
-      options: {
-        events: { type: 'string', default: '1000000' },
-        runs: { type: 'string', default: '3' },
-        seed: { type: 'string', default: String(DEFAULT_SEED) },
-        'no-build': { type: 'boolean', default: false },
-        'no-register': { type: 'boolean', default: false },
-        'timeout-min': { type: 'string' },
-        'quiet-wait': { type: 'string' },
-        retries: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (error) {
-    fail(`${error.message}\n${usage}`);
-  }
-  if (parsed.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  const events = parseCount(parsed.events, '--events');
-  const runs = parseCount(parsed.runs, '--runs');
+  const parsed = parseBenchArgs('bench:reopen', usage, {
+      events: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      'no-build': { type: 'boolean', default: false },
+      'no-register': { type: 'boolean', default: false },
+      'timeout-min': { type: 'string' },
+      'quiet-wait': { type: 'string' },
+      retries: { type: 'string' },
+  });
+  const events = parseCount(parsed.events, '--events', 'bench:reopen');
+  const runs = parseCount(parsed.runs, '--runs', 'bench:reopen');
   return {
     events,
     runs,
-    seed: parseCount(parsed.seed, '--seed'),
+    seed: parseCount(parsed.seed, '--seed', 'bench:reopen'),
     build: !parsed['no-build'],
     register: !parsed['no-register'],
     retries: parsed.retries === undefined ? runs : Math.max(0, Number(parsed.retries) || 0),
@@ -105,14 +93,7 @@ async function main() {
     warnings,
   };
 
-  const server = await serveDist(ROOT);
-  let profile;
-  try {
-    profile = await launchProfile(ROOT);
-  } catch (error) {
-    await server.close();
-    fail(error.message);
-  }
+  const { server, profile } = await serveAndLaunch(ROOT, 'bench:reopen');
   log(`Chromium ${profile.version} (headless, persistent profile, flags from ${profile.argsFrom}); app served at ${server.url}`);
   const idbDir = path.join(profile.userDataDir, 'Default', 'IndexedDB');
   result.chromium = { version: profile.version, flagsFrom: profile.argsFrom, url: server.url };

@@ -124,20 +124,20 @@ async function restoreInto(
   const restoreStart = performance.now();
   const now = Date.now();
   const fingerprint = analysisFingerprint(CATALOGUE, settings);
-  let saved: SavedAnalysisInfo | null = null;
   const restored = await restoreWorkspace(workspaces.db, engine, record.id, {
     accept: (info) => info.fingerprint === fingerprint && exceptionsUnchangedSince(settings, info.evaluatedAt, now),
     onEarly: async (analysis) => {
       await refreshEvidence(services);
       store.setState((state) => ({ counts: state.counts && { ...state.counts, events: record.events } }));
       if (!analysis) return;
-      saved = analysis;
       await showSavedAnalysis(services, analysis.report);
       performance.measure('driftline:queue-ready', { start: restoreStart, duration: performance.now() - restoreStart, detail: { saved: true } });
     },
     onProgress: (done, total) => store.setState({ progress: { label: 'Loading the saved events', done, total, unit: 'rows' } }),
   });
   store.setState({ progress: null });
+  // The saved findings that were shown (null: none, or stale).
+  const saved = restored?.analysis ?? null;
   if (restored) {
     performance.measure('driftline:restore', {
       start: restoreStart,
@@ -151,9 +151,8 @@ async function restoreInto(
   await refreshEvidence(services);
   await refreshWorkspaceList(services);
   if (store.getState().evidence.length === 0) return false;
-  const shown = saved as SavedAnalysisInfo | null;
-  if (!shown) return true;
-  await prepareSavedContext(services, shown.evaluatedAt);
+  if (!saved) return true;
+  await prepareSavedContext(services, saved.evaluatedAt);
   return false;
 }
 
