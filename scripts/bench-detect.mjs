@@ -33,7 +33,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fail as failWith, parseBenchArgs, parseCount as countOf } from './bench/cli.mjs';
 import { chromiumArgs, chromiumPath } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData } from './bench/generate.mjs';
-import { cpuJiffies, dec, goalsWarningsNotes, int, machineInfo, median, MiB, mib, size, table, waitForQuiet } from './bench/report.mjs';
+import { cpuWindow, dec, goalsWarningsNotes, int, machineInfo, median, MiB, mib, size, table, treeCpuSeconds, waitForQuiet } from './bench/report.mjs';
 import { loadAppAnalysis, NATIVE_ENGINE_SCRIPT } from './bench/native-engine.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,57 +64,8 @@ export function build(name) {
   console.log(`done in ${seconds(performance.now() - t)}.`);
 }
 
-// ───────────────────────────── CPU of this benchmark's process tree ─────────────────────────────
-
-/** CPU-seconds of this process and every descendant (Chromium and its helpers, native children), from /proc. */
-export function treeCpuSeconds(rootPid = process.pid) {
-  let entries;
-  try {
-    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return null;
-  }
-  const procs = new Map();
-  for (const pid of entries) {
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      // After "pid (comm) ": state ppid … utime(11) stime(12) cutime(13) cstime(14), in clock ticks.
-      procs.set(Number(pid), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const children = new Map();
-  for (const [pid, p] of procs) {
-    if (!children.has(p.ppid)) children.set(p.ppid, []);
-    children.get(p.ppid).push(pid);
-  }
-  let ticks = 0;
-  const stack = [rootPid];
-  while (stack.length) {
-    const pid = stack.pop();
-    ticks += procs.get(pid)?.ticks ?? 0;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return ticks / 100;
-}
-
-/** Start a CPU window; `.share()` = the share of the whole machine that processes outside this tree used meanwhile. */
-export function cpuWindow() {
-  const cores = os.availableParallelism?.() ?? os.cpus().length;
-  const a = { machine: cpuJiffies(), ours: treeCpuSeconds(), t: performance.now() };
-  return {
-    share() {
-      const machine = cpuJiffies();
-      const ours = treeCpuSeconds();
-      const wall = (performance.now() - a.t) / 1000;
-      if (!a.machine || !machine || a.ours === null || ours === null || wall <= 0) return { other: null, ours: null };
-      const busy = (machine.busy - a.machine.busy) / 100;
-      return { other: Math.max(0, busy - (ours - a.ours)) / (wall * cores), ours: ours - a.ours, wallS: wall };
-    },
-  };
-}
+// CPU of this benchmark's process tree: treeCpuSeconds and cpuWindow live in bench/report.mjs (whole-path.mjs uses them too).
+export { cpuWindow, treeCpuSeconds };
 
 /** Before a run: wait for the machine to go quiet (bounded), and say so when it did not. */
 export async function settle(quietWaitMs, label, warnings) {

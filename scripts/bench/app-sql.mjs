@@ -115,6 +115,8 @@ export async function csvPlan(app, sqlFiles, { csvPath, headText, bytes }) {
     insertArrowIPC: async () => {
       throw new Error('unexpected Arrow insert for a CSV');
     },
+    // The import's transaction runs on a connection of its own; replayed here on the one native connection.
+    session: async () => ({ ...stand_in, close: async () => undefined }),
   };
   const tx = new app.ImportTransaction(stand_in, 'bench');
   await tx.begin();

@@ -84,7 +84,8 @@ async function chromiumCpuSeconds(browserSession) {
   }
 }
 
-async function rendererMemory(browserSession) {
+/** Peak (VmHWM) and current (VmRSS) resident memory of the largest renderer process of a browser (CDP browser session). */
+export async function rendererMemory(browserSession) {
   try {
     const { processInfo } = await browserSession.send('SystemInfo.getProcessInfo');
     const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => ({ pid: p.id, ...procStatus(p.id) })).filter((p) => Number.isFinite(p.hwm));

@@ -11,8 +11,9 @@
 //
 // Also a child-process entry point, one fresh process per thread count (clean memory, its own CPU accounting):
 //   node scripts/bench/native-engine.mjs <job.json>
-//   job: { root, threads, files: [paths on disk], runs, retries, noisy }
-//   → one JSON line: the import summary, every runAnalysis report (timings per detection), findings, CPU per run.
+//   job: { root, threads, files: [paths on disk], statements?: [{ phase, sql }], runs, retries, noisy }
+//   → one JSON line: the import summary (statements run after importEvidence, timed per phase), every runAnalysis
+//     report (timings per detection), findings, CPU per run.
 import { existsSync, mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +72,9 @@ export async function openNativeEngine({ threads, workDir }) {
   const connection = await instance.connect();
   await connection.run(
     `SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET TimeZone = 'UTC';
-     SET file_search_path = '${scratch.replaceAll("'", "''")}'`,
+     SET file_search_path = '${scratch.replaceAll("'", "''")}';
+     -- The app's storage: a compressed in-memory database (src/engine/duck-engine.ts, WORKSPACE_CATALOG).
+     ATTACH ':memory:' AS driftline (COMPRESS); USE driftline;`,
   );
   /** File (as handed to the app's reader) → its path on disk. */
   const paths = new Map();
@@ -83,11 +86,11 @@ export async function openNativeEngine({ threads, workDir }) {
     queue = next.catch(() => undefined);
     return next;
   };
-  const withSignal = (options, work) =>
+  const withSignal = (options, work, conn = connection) =>
     serial(async () => {
       const signal = options?.signal;
       if (signal?.aborted) throw abortError();
-      const onAbort = () => connection.interrupt();
+      const onAbort = () => conn.interrupt();
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         return await work();
@@ -98,6 +101,28 @@ export async function openNativeEngine({ threads, workDir }) {
         signal?.removeEventListener('abort', onAbort);
       }
     });
+
+  const statementsOn = (conn) => ({
+    exec(sql, options) {
+      return withSignal(options, async () => {
+        await conn.run(sql);
+      }, conn);
+    },
+    queryRows(sql, options) {
+      return withSignal(options, async () => {
+        const extracted = await conn.extractStatements(sql);
+        if (extracted.count <= 1) return rowsOf(await conn.runAndReadAll(sql));
+        // Several statements: run all but the last, read the last (the Engine contract).
+        return rowsOf(await conn.startThenReadAll(sql));
+      }, conn);
+    },
+    async query() {
+      throw new Error('native bench engine: query() (Arrow results) is not implemented; runAnalysis and importEvidence do not need it');
+    },
+    async insertArrowIPC() {
+      throw new Error('native bench engine: insertArrowIPC is not implemented (only JSON sources stage Arrow; the bench imports CSV)');
+    },
+  });
 
   const engine = {
     status: 'ready',
@@ -117,24 +142,21 @@ export async function openNativeEngine({ threads, workDir }) {
       const target = path.join(scratch, name);
       if (registered.delete(target) && existsSync(target)) unlinkSync(target);
     },
-    exec(sql, options) {
-      return withSignal(options, async () => {
-        await connection.run(sql);
-      });
-    },
-    queryRows(sql, options) {
-      return withSignal(options, async () => {
-        const extracted = await connection.extractStatements(sql);
-        if (extracted.count <= 1) return rowsOf(await connection.runAndReadAll(sql));
-        // Several statements: run all but the last, read the last (the Engine contract).
-        return rowsOf(await connection.startThenReadAll(sql));
-      });
-    },
-    async query() {
-      throw new Error('native bench engine: query() (Arrow results) is not implemented; runAnalysis and importEvidence do not need it');
-    },
-    async insertArrowIPC() {
-      throw new Error('native bench engine: insertArrowIPC is not implemented (only JSON sources stage Arrow; the bench imports CSV)');
+    ...statementsOn(connection),
+    /** Another connection (the app's imports run their transaction on one), same serial queue. */
+    async session() {
+      const conn = await instance.connect();
+      // Connection settings are per connection (file_search_path cannot be set globally): the same as the main one.
+      await conn.run(
+        `SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET TimeZone = 'UTC';
+         SET file_search_path = '${scratch.replaceAll("'", "''")}'; USE driftline;`,
+      );
+      return {
+        ...statementsOn(conn),
+        async close() {
+          conn.closeSync();
+        },
+      };
     },
     async memory() {
       const { rows } = await engine.queryRows(
@@ -239,8 +261,17 @@ async function child(jobFile) {
     const files = await Promise.all(job.files.map((p) => native.fileFromPath(p)));
     const t0 = performance.now();
     const report = await app.importEvidence(engine, files, { reader: app.readEvidence, signal: new AbortController().signal });
-    const importMs = performance.now() - t0;
     if (report.status !== 'committed') throw new Error(`the native import did not commit: ${report.status} ${report.error ?? ''}`);
+    // Optional SQL after the import (e.g. bench:ingest's native CloudTrail load, read_json + the field mapping + resolve.sql,
+    // which the app's in-process reader cannot feed here: this engine has no Arrow insert). Timed per phase.
+    const statementMs = {};
+    for (const statement of job.statements ?? []) {
+      const t = performance.now();
+      await engine.exec(statement.sql);
+      statementMs[statement.phase] = (statementMs[statement.phase] ?? 0) + (performance.now() - t);
+    }
+    const importMs = performance.now() - t0;
+    const afterImport = await engine.memory();
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     const runs = [];
     // Up to job.runs clean runs (others under job.noisy of the machine), repeating noisy ones at most job.retries times.
@@ -281,7 +312,7 @@ async function child(jobFile) {
         threads: job.threads,
         version: await native.version(),
         extensionsLoaded: ext[0].l,
-        import: { ms: importMs, status: report.status, summary: report.summary, timings: report.timings, files: report.files.map((f) => ({ name: f.name, status: f.status, rows: f.rows, rejected: f.rejected, kind: f.info?.kind ?? null, vendor: f.info?.vendor ?? null })) },
+        import: { ms: importMs, statementMs, duckdbBytes: afterImport.usedBytes, status: report.status, summary: report.summary, timings: report.timings, files: report.files.map((f) => ({ name: f.name, status: f.status, rows: f.rows, rejected: f.rejected, kind: f.info?.kind ?? null, vendor: f.info?.vendor ?? null })) },
         check: check[0],
         duckdbBytes: memory.usedBytes,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -7,6 +7,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const db = await DuckDBInstance.create(':memory:', { threads: String(job.threads) });
 const connection = await db.connect();
+// The app's storage: an in-memory database that keeps its tables compressed (src/engine/duck-engine.ts).
+await connection.run(`ATTACH ':memory:' AS driftline (COMPRESS); USE driftline;`);
 const phases = {};
 const began = performance.now();
 for (const statement of job.statements) {

@@ -1,6 +1,6 @@
 // Plain-text tables and number formatting for the benchmark report.
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export const MiB = 1024 * 1024;
 
@@ -78,6 +78,56 @@ export function cpuJiffies() {
 /** CPU-seconds the machine spent busy between two cpuJiffies() snapshots (USER_HZ = 100 on Linux). */
 export function busySeconds(a, b) {
   return a && b ? (b.busy - a.busy) / 100 : null;
+}
+
+/** CPU-seconds of this process and every descendant (Chromium and its helpers, native children), from /proc. */
+export function treeCpuSeconds(rootPid = process.pid) {
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const procs = new Map();
+  for (const pid of entries) {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // After "pid (comm) ": state ppid … utime(11) stime(12) cutime(13) cstime(14), in clock ticks.
+      procs.set(Number(pid), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const children = new Map();
+  for (const [pid, p] of procs) {
+    if (!children.has(p.ppid)) children.set(p.ppid, []);
+    children.get(p.ppid).push(pid);
+  }
+  let ticks = 0;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop();
+    ticks += procs.get(pid)?.ticks ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return ticks / 100;
+}
+
+/** Start a CPU window; `.share()` = the share of the whole machine that processes outside this tree used meanwhile. */
+export function cpuWindow() {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const a = { machine: cpuJiffies(), ours: treeCpuSeconds(), t: performance.now() };
+  return {
+    share() {
+      const machine = cpuJiffies();
+      const ours = treeCpuSeconds();
+      const wall = (performance.now() - a.t) / 1000;
+      if (!a.machine || !machine || a.ours === null || ours === null || wall <= 0) return { other: null, ours: null };
+      const busy = (machine.busy - a.machine.busy) / 100;
+      return { other: Math.max(0, busy - (ours - a.ours)) / (wall * cores), ours: ours - a.ours, wallS: wall };
+    },
+  };
 }
 
 /**

@@ -44,6 +44,8 @@ async function createBrowserBackend(): Promise<DuckBackend> {
       // By handle: DuckDB reads slices on demand, so multi-GB files never sit whole in wasm memory.
       await db.registerFileHandle(name, file, duckdb.DuckDBDataProtocol.BROWSER_FILEREADER, true);
     },
+    connect: () => db.connectInternal(),
+    disconnect: (id) => db.disconnect(id),
     async terminate() {
       life.stop();
       await db.terminate();

@@ -46,6 +46,16 @@ export interface ArrowInsertOptions {
   create: boolean;
 }
 
+/** Statements on a connection of their own (see Engine.session). */
+export interface EngineSession {
+  query(sql: string, options?: QueryOptions): Promise<Table>;
+  queryRows(sql: string, options?: QueryOptions): Promise<RowsResult>;
+  exec(sql: string, options?: QueryOptions): Promise<void>;
+  insertArrowIPC(ipc: Uint8Array, options: ArrowInsertOptions): Promise<void>;
+  /** Disconnect; an open transaction is rolled back. */
+  close(): Promise<void>;
+}
+
 export interface Engine {
   readonly status: EngineStatus;
   start(): Promise<EngineInfo>;
@@ -56,11 +66,15 @@ export interface Engine {
   query(sql: string, options?: QueryOptions): Promise<Table>;
   /** Like query, converted to UI values through the single conversion module. */
   queryRows(sql: string, options?: QueryOptions): Promise<RowsResult>;
+  /** The last result as the Arrow IPC stream bytes DuckDB produced (no decoding: for copying data out as it is). */
+  queryIpc(sql: string, options?: QueryOptions): Promise<Uint8Array>;
   /** Run statements for their effect. */
   exec(sql: string, options?: QueryOptions): Promise<void>;
   /** Insert an Arrow IPC stream (schema + record batches). */
   insertArrowIPC(ipc: Uint8Array, options: ArrowInsertOptions): Promise<void>;
   memory(): Promise<EngineMemory>;
+  /** Another connection to the same database, with its own transaction state (imports commit through one). */
+  session(): Promise<EngineSession>;
   /** Throw the whole instance away (worker terminated) and start a fresh one: the only way wasm memory is returned. */
   reset(): Promise<EngineInfo>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 // An import as one transaction: rows go to staging tables first and become visible in one COMMIT, so a failed,
 // cancelled or crashed import leaves the earlier evidence exactly as it was.
-import type { Engine } from '../engine/types';
+import type { Engine, EngineSession } from '../engine/types';
 import { quoteIdent, sqlValue } from '../engine/sql';
 import type { CanonicalIdentity, ChangeWindow, IdentityAlias, RejectedRow, ResourceClass } from './canonical';
 import type { InventoryUpdate } from './inventory/json-inventories';
@@ -35,7 +35,7 @@ export async function ensureSchema(engine: Engine): Promise<void> {
 }
 
 /** Re-run identity resolution over all events (after any change to identities or aliases). */
-export async function resolveIdentities(engine: Engine, signal?: AbortSignal): Promise<void> {
+export async function resolveIdentities(engine: Pick<Engine, 'exec'>, signal?: AbortSignal): Promise<void> {
   await engine.exec(resolveSql, signal ? { signal } : {});
 }
 
@@ -51,10 +51,14 @@ function tsLiteral(ms: number | null): string {
 
 export class ImportTransaction {
   private readonly prefix: string;
-  private eventsStaged = false;
+  private session: EngineSession | null = null;
   private closed = false;
+  /** Files whose events went into `events` in this transaction (what the dedup and the file counts look at). */
+  private readonly eventFiles = new Set<string>();
   /** Time the identity resolution of the last commit took. */
   resolveMs = 0;
+  /** Time spent writing events into DuckDB (Arrow batches, CSV reads), for the import's stage figures. */
+  loadMs = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -72,10 +76,22 @@ export class ImportTransaction {
     return this.signal ? { signal: this.signal } : {};
   }
 
+  private get tx(): EngineSession {
+    if (!this.session || this.closed) throw new Error('This import is not open');
+    return this.session;
+  }
+
+  /**
+   * Open the import's own connection and its transaction. Events go straight into `events` and the small staging tables
+   * are created inside it: nothing is visible to the views (which read on the main connection) until COMMIT, and a
+   * ROLLBACK (cancel, failure) or a closed connection leaves no trace.
+   */
   async begin(): Promise<void> {
     await ensureSchema(this.engine);
-    await this.engine.exec(
-      `CREATE TABLE ${this.table('files')} AS SELECT * FROM evidence_files LIMIT 0;
+    this.session = await this.engine.session();
+    await this.tx.exec(
+      `BEGIN TRANSACTION;
+       CREATE TABLE ${this.table('files')} AS SELECT * FROM evidence_files LIMIT 0;
        CREATE TABLE ${this.table('rejected')} AS SELECT * FROM rejected_rows LIMIT 0;
        CREATE TABLE ${this.table('identities')} AS SELECT * FROM identities LIMIT 0;
        CREATE TABLE ${this.table('aliases')} AS SELECT * FROM identity_aliases LIMIT 0;
@@ -86,71 +102,83 @@ export class ImportTransaction {
     );
   }
 
+  private async timed<T>(work: () => Promise<T>): Promise<T> {
+    const began = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.loadMs += performance.now() - began;
+    }
+  }
+
   /** Stage a batch of parsed events (JSON sources). */
   async addEvents(fileId: string, events: readonly CanonicalEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const ipc = eventsToIpc(events, fileId);
-    await this.engine.insertArrowIPC(ipc, { table: `${this.prefix}_events_raw`, create: !this.eventsStaged });
-    this.eventsStaged = true;
+    await this.addEventsIpc(eventsToIpc(events, fileId), fileId);
   }
 
-  /** Stage a batch already encoded as Arrow IPC by the reader (see arrow-batch.ts for its columns). */
-  async addEventsIpc(ipc: Uint8Array): Promise<void> {
-    await this.engine.insertArrowIPC(ipc, { table: `${this.prefix}_events_raw`, create: !this.eventsStaged });
-    this.eventsStaged = true;
+  /**
+   * Add a batch already encoded as Arrow IPC by the reader (see arrow-batch.ts for its columns): it lands in a scratch
+   * table and moves into `events` with the transport casts, batch by batch, while the reader parses the next one.
+   */
+  async addEventsIpc(ipc: Uint8Array, fileId: string): Promise<void> {
+    const batch = `${this.prefix}_batch`;
+    this.eventFiles.add(fileId);
+    await this.timed(async () => {
+      await this.tx.insertArrowIPC(ipc, { table: batch, create: true });
+      await this.tx.exec(
+        `INSERT INTO events SELECT ${STAGED_EVENT_SELECT}, NULL AS identity_key, NULL AS resolution FROM ${quoteIdent(batch)};
+         DROP TABLE ${quoteIdent(batch)};`,
+        this.opts(),
+      );
+    });
   }
 
-  /** Forget everything staged for one file (e.g. it turned out to be a copy of a file already loaded). */
+  /** Forget everything of one file (e.g. it turned out to be a copy of a file already loaded, or failed half-way). */
   async discardFile(fileId: string): Promise<void> {
     const id = sqlValue(fileId);
     const statements = ['files', 'rejected', 'identities', 'changes', 'classes', 'updates'].map((n) => `DELETE FROM ${this.table(n)} WHERE file_id = ${id};`);
     statements.push(`DELETE FROM ${this.table('aliases')} WHERE identity_key NOT IN (SELECT identity_key FROM ${this.table('identities')});`);
-    if (this.eventsStaged) statements.push(`DELETE FROM ${this.table('events_raw')} WHERE file_id = ${id};`);
-    if (this.sqlStageMade) statements.push(`DELETE FROM ${this.table('events_sql')} WHERE file_id = ${id};`);
-    await this.engine.exec(statements.join('\n'), this.opts());
+    if (this.eventFiles.delete(fileId)) statements.push(`DELETE FROM events WHERE file_id = ${id};`);
+    await this.tx.exec(statements.join('\n'), this.opts());
   }
 
   /**
-   * Stage events read by DuckDB itself (CSV): `select` yields the events columns plus `_raw_time`; rows whose time did
-   * not parse, and rows the CSV reader refused (`readerRejects` table), become rejected rows with their reason.
+   * Add events read by DuckDB itself (CSV): `select` yields the events columns plus `_raw_time`, straight into `events`
+   * (one pass over the file). Rows whose time did not parse, and rows the CSV reader refused (`readerRejects` table),
+   * become rejected rows with their reason; only a file that has unparseable times is read a second time, for them.
    */
   async addCsvEvents(fileId: string, select: string, readerRejects: string): Promise<{ loaded: number; rejected: number }> {
-    await this.ensureEventStage();
-    const rows = quoteIdent(`${this.prefix}_csv_rows`);
     const q = this.opts();
-    await this.engine.exec(`CREATE OR REPLACE TEMP TABLE ${rows} AS ${select}`, q);
-    await this.engine.exec(
-      `INSERT INTO ${this.table('events_sql')} SELECT * EXCLUDE (_raw_time) FROM ${rows} WHERE event_time IS NOT NULL;
-       INSERT INTO ${this.table('rejected')}
-         SELECT ${sqlValue(fileId)}, source_row,
-                'unparseable time ' || coalesce('"' || left(_raw_time, 60) || '"', '(empty)')
-           FROM ${rows} WHERE event_time IS NULL;
-       INSERT INTO ${this.table('rejected')}
+    const id = sqlValue(fileId);
+    this.eventFiles.add(fileId);
+    await this.timed(() =>
+      this.tx.exec(`INSERT INTO events SELECT * EXCLUDE (_raw_time), NULL AS identity_key, NULL AS resolution FROM (${select}) WHERE event_time IS NOT NULL`, q),
+    );
+    // source_row numbers every row the reader produced: a gap between the rows loaded and the last number means some
+    // rows had no readable time.
+    const { rows: loadedRows } = await this.tx.queryRows(`SELECT count(*) AS n, coalesce(max(source_row), 1) - 1 AS produced FROM events WHERE file_id = ${id}`, q);
+    const loaded = Number(loadedRows[0]?.n ?? 0);
+    const produced = Number(loadedRows[0]?.produced ?? 0);
+    const statements: string[] = [];
+    if (produced > loaded) {
+      statements.push(
+        `INSERT INTO ${this.table('rejected')}
+           SELECT ${id}, source_row, 'unparseable time ' || coalesce('"' || left(_raw_time, 60) || '"', '(empty)')
+             FROM (${select}) WHERE event_time IS NULL;`,
+      );
+    }
+    statements.push(
+      `INSERT INTO ${this.table('rejected')}
          -- The reader reports a ragged line once per missing column: one reason per line, from the first column.
          -- (A line over the reader's size limit has no column: its message comes without one.)
-         SELECT ${sqlValue(fileId)}, line, left(coalesce(arg_min(error_message, column_idx), min(error_message), 'unreadable row'), 300)
+         SELECT ${id}, line, left(coalesce(arg_min(error_message, column_idx), min(error_message), 'unreadable row'), 300)
            FROM ${quoteIdent(readerRejects)} GROUP BY line ORDER BY line;
        DROP TABLE IF EXISTS ${quoteIdent(readerRejects)}; DROP TABLE IF EXISTS ${quoteIdent(`${readerRejects}_scan`)};`,
-      q,
     );
-    // Rejected: rows with no readable time, and lines the CSV reader could not split (once per line).
-    const { rows: counts } = await this.engine.queryRows(
-      `SELECT (SELECT count(*) FROM ${rows} WHERE event_time IS NOT NULL) AS loaded,
-              (SELECT count(*) FROM ${this.table('rejected')} WHERE file_id = ${sqlValue(fileId)}) AS bad`,
-      q,
-    );
-    await this.engine.exec(`DROP TABLE IF EXISTS ${rows}`, q);
-    return { loaded: Number(counts[0]?.loaded ?? 0), rejected: Number(counts[0]?.bad ?? 0) };
-  }
-
-  private sqlStageMade = false;
-  private async ensureEventStage(): Promise<void> {
-    if (this.sqlStageMade) return;
-    await this.engine.exec(
-      `CREATE TABLE ${this.table('events_sql')} AS SELECT * EXCLUDE (identity_key, resolution) FROM events LIMIT 0`,
-      this.opts(),
-    );
-    this.sqlStageMade = true;
+    await this.tx.exec(statements.join('\n'), q);
+    const { rows: counts } = await this.tx.queryRows(`SELECT count(*) AS bad FROM ${this.table('rejected')} WHERE file_id = ${id}`, q);
+    return { loaded, rejected: Number(counts[0]?.bad ?? 0) };
   }
 
   async addRejected(fileId: string, rejected: readonly Omit<RejectedRow, 'source_file'>[]): Promise<void> {
@@ -185,7 +213,7 @@ export class ImportTransaction {
   }
 
   async addFile(file: EvidenceFileRecord): Promise<void> {
-    await this.engine.exec(
+    await this.tx.exec(
       `INSERT INTO ${this.table('files')} (file_id, name, bytes, sha256, container, kind, vendor, source_format, notes, import_id, imported_at)
        VALUES (${[file.file_id, file.name, file.bytes, file.sha256, file.container, file.kind, file.vendor, file.source_format]
          .map((v) => sqlValue(v))
@@ -197,36 +225,34 @@ export class ImportTransaction {
   private async insertRows<T>(table: string, rows: readonly T[], values: (row: T) => string[]): Promise<void> {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const chunk = rows.slice(i, i + INSERT_CHUNK).map((row) => `(${values(row).join(', ')})`);
-      await this.engine.exec(`INSERT INTO ${this.table(table)} VALUES ${chunk.join(',\n')}`, this.opts());
+      await this.tx.exec(`INSERT INTO ${this.table(table)} VALUES ${chunk.join(',\n')}`, this.opts());
     }
   }
 
   /**
-   * Make everything staged visible at once: events (duplicates of already-loaded vendor event ids skipped), identities
-   * merged with those already known, file records with their counts; then identities are resolved again.
+   * Make everything of the import visible at once: duplicates of already-loaded vendor event ids dropped, identities
+   * merged with those already known, file records with their counts, identities resolved again; then COMMIT.
    */
   async commit(): Promise<CommitSummary> {
     if (this.closed) throw new Error('This import is already closed');
     const t = (name: string) => this.table(name);
-    const parts: string[] = [];
-    if (this.eventsStaged) parts.push(`SELECT ${STAGED_EVENT_SELECT} FROM ${t('events_raw')}`);
-    if (this.sqlStageMade) parts.push(`SELECT * FROM ${t('events_sql')}`);
-    const staged = parts.length ? parts.join(' UNION ALL ') : `SELECT * EXCLUDE (identity_key, resolution) FROM events LIMIT 0`;
-    // Everything in one transaction: either all of this import is visible or none of it.
-    await this.engine.exec(
-      `BEGIN TRANSACTION;
-       -- Only events with a vendor id can be duplicates: ranking the others too would sort them all in one partition.
-       CREATE TEMP TABLE ${t('all_events')} AS
-         SELECT s.*, 1 AS dup_rank FROM (${staged}) s WHERE s.event_id IS NULL
-         UNION ALL
-         SELECT s.*, row_number() OVER (PARTITION BY s.source_format, s.event_id ORDER BY s.file_id, s.source_row) AS dup_rank
-           FROM (${staged}) s WHERE s.event_id IS NOT NULL;
-       CREATE TEMP TABLE ${t('new_events')} AS
-         SELECT a.* EXCLUDE (dup_rank) FROM ${t('all_events')} a
-          WHERE a.event_id IS NULL
-             OR (a.dup_rank = 1 AND NOT EXISTS (
-                  SELECT 1 FROM events e WHERE e.event_id = a.event_id AND e.source_format = a.source_format));
-       INSERT INTO events SELECT *, NULL AS identity_key, NULL AS resolution FROM ${t('new_events')};
+    const files = this.eventFiles.size ? [...this.eventFiles].map((f) => sqlValue(f)).join(', ') : 'NULL';
+    const mine = (alias: string) => `${alias}.file_id IN (${files})`;
+    const tx = this.tx;
+    const dedup = this.eventFiles.size
+      ? `CREATE TEMP TABLE ${t('dups')} AS
+         WITH keys AS (
+           SELECT source_format, event_id FROM events e WHERE e.event_id IS NOT NULL
+            GROUP BY ALL HAVING count(*) > 1 AND bool_or(${mine('e')}))
+         SELECT e.file_id, e.source_row
+           FROM events e JOIN keys k ON e.source_format = k.source_format AND e.event_id = k.event_id
+         QUALIFY row_number() OVER (PARTITION BY e.source_format, e.event_id ORDER BY ${mine('e')}, e.file_id, e.source_row) > 1;`
+      : `CREATE TEMP TABLE ${t('dups')} (file_id VARCHAR, source_row BIGINT);`;
+    await tx.exec(
+      `-- Duplicates: a vendor event id (per format) seen twice keeps its first row: one already in the workspace, else
+       -- the earliest file and row of this import. Only groups that include a row of this import are looked at.
+       ${dedup}
+       DELETE FROM events USING ${t('dups')} d WHERE events.file_id = d.file_id AND events.source_row = d.source_row;
 
        -- Identities. A staged row joins, in this order: a known identity with the same key; a known or earlier staged one
        -- sharing a strong alias (ARN, key id, app id…; never a bare name); an AWS identity with the same account and
@@ -324,37 +350,37 @@ export class ImportTransaction {
        INSERT INTO changes SELECT * FROM ${t('changes')};
        INSERT INTO resource_classes SELECT * FROM ${t('classes')};
        INSERT INTO rejected_rows SELECT * FROM ${t('rejected')};
+       CREATE TEMP TABLE ${t('event_counts')} AS
+         SELECT e.file_id, count(*) AS loaded, min(e.event_time) AS first_event, max(e.event_time) AS last_event
+           FROM events e WHERE ${mine('e')} GROUP BY e.file_id;
        INSERT INTO evidence_files
          SELECT f.* REPLACE (
                   coalesce(ev.loaded, 0) + coalesce(idn.loaded, 0) + coalesce(ch.loaded, 0) + coalesce(rc.loaded, 0) + coalesce(up.loaded, 0) AS rows_loaded,
                   coalesce(rj.n, 0) AS rows_rejected,
-                  coalesce(ev.dups, 0) AS rows_duplicate,
+                  coalesce(dp.n, 0) AS rows_duplicate,
                   ev.first_event AS first_event, ev.last_event AS last_event)
            FROM ${t('files')} f
-           LEFT JOIN (SELECT a.file_id, count(n.file_id) AS loaded, count(*) - count(n.file_id) AS dups,
-                             min(a.event_time) AS first_event, max(a.event_time) AS last_event
-                        FROM ${t('all_events')} a
-                        LEFT JOIN ${t('new_events')} n ON n.file_id = a.file_id AND n.source_row = a.source_row
-                       GROUP BY a.file_id) ev USING (file_id)
+           LEFT JOIN ${t('event_counts')} ev USING (file_id)
+           LEFT JOIN (SELECT file_id, count(*) AS n FROM ${t('dups')} GROUP BY file_id) dp USING (file_id)
            LEFT JOIN (SELECT file_id, count(*) AS loaded FROM ${t('identities')} GROUP BY file_id) idn USING (file_id)
            LEFT JOIN (SELECT file_id, count(*) AS loaded FROM ${t('changes')} GROUP BY file_id) ch USING (file_id)
            LEFT JOIN (SELECT file_id, count(*) AS loaded FROM ${t('classes')} GROUP BY file_id) rc USING (file_id)
            LEFT JOIN (SELECT file_id, count(*) AS loaded FROM ${t('updates')} GROUP BY file_id) up USING (file_id)
-           LEFT JOIN (SELECT file_id, count(*) AS n FROM ${t('rejected')} GROUP BY file_id) rj USING (file_id);
-       COMMIT;`,
+           LEFT JOIN (SELECT file_id, count(*) AS n FROM ${t('rejected')} GROUP BY file_id) rj USING (file_id);`,
     );
-    const { rows } = await this.engine.queryRows(
+    const { rows } = await tx.queryRows(
       `SELECT (SELECT count(*) FROM ${t('files')}) AS files,
-              (SELECT count(*) FROM ${t('new_events')}) AS events,
-              (SELECT count(*) FROM ${t('all_events')}) - (SELECT count(*) FROM ${t('new_events')}) AS duplicates,
+              (SELECT coalesce(sum(loaded), 0) FROM ${t('event_counts')}) AS events,
+              (SELECT count(*) FROM ${t('dups')}) AS duplicates,
               (SELECT count(*) FROM ${t('merged')}) AS identities,
               (SELECT count(*) FROM ${t('rejected')}) AS rejected`,
     );
-    await this.dropStaging();
-    // Resolution reads everything committed; it is derived data, so it runs after the commit and can be re-run at will.
+    // Resolution is derived data over every event: done inside the transaction, so the import appears resolved.
     const resolveStart = performance.now();
-    await resolveIdentities(this.engine);
+    await resolveIdentities(tx);
     this.resolveMs = performance.now() - resolveStart;
+    await tx.exec(`${this.dropStagingSql()}\nCOMMIT;`);
+    await this.close();
     const r = rows[0] ?? {};
     return {
       files: Number(r.files ?? 0),
@@ -365,24 +391,30 @@ export class ImportTransaction {
     };
   }
 
-  /** Throw away everything staged; the canonical tables were never touched. */
+  /** Throw away everything of the import; the canonical tables were never touched (the transaction is rolled back). */
   async rollback(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || !this.session) {
+      this.closed = true;
+      return;
+    }
     try {
-      await this.engine.exec('ROLLBACK').catch(() => undefined);
+      await this.session.exec('ROLLBACK').catch(() => undefined);
     } finally {
-      await this.dropStaging();
+      await this.close();
     }
   }
 
-  private async dropStaging(): Promise<void> {
+  private dropStagingSql(): string {
+    const names = ['files', 'rejected', 'identities', 'aliases', 'changes', 'classes', 'updates', 'batch'];
+    const temps = ['dups', 'staged', 'key_map', 'staged_agg', 'merged', 'event_counts'];
+    return [...names.map((n) => `DROP TABLE IF EXISTS ${this.table(n)};`), ...temps.map((n) => `DROP TABLE IF EXISTS temp.${this.table(n)};`)].join('\n');
+  }
+
+  private async close(): Promise<void> {
     this.closed = true;
-    const names = ['files', 'rejected', 'identities', 'aliases', 'changes', 'classes', 'updates', 'events_raw', 'events_sql'];
-    const temps = ['all_events', 'new_events', 'staged', 'key_map', 'staged_agg', 'merged'];
-    await this.engine
-      .exec(
-        [...names.map((n) => `DROP TABLE IF EXISTS ${this.table(n)};`), ...temps.map((n) => `DROP TABLE IF EXISTS temp.${this.table(n)};`)].join('\n'),
-      )
-      .catch(() => undefined);
+    const session = this.session;
+    this.session = null;
+    // Closing the connection also ends a transaction left open by a failure (DuckDB rolls it back).
+    await session?.close();
   }
 }

@@ -3,6 +3,7 @@
 import type { Engine } from '../engine/types';
 import { listEvidenceFiles, workspaceCounts } from '../ingest/catalog';
 import { importEvidence, type ImportProgress } from '../ingest/pipeline';
+import { warmUpIngest } from '../ingest/warmup';
 import type { EvidenceReader } from '../ingest/protocol';
 import { formatCount } from '../lib/format';
 import { CATALOGUE } from '../detections/catalog';
@@ -71,6 +72,8 @@ export async function startEngine(services: AppServices): Promise<void> {
   try {
     const info = await services.engine.start();
     services.store.setState((state) => ({ engine: { ...state.engine, info } }));
+    // Compiles the CSV import path while the analyst is still looking at the page (see ingest/warmup.ts).
+    void warmUpIngest(services.engine).catch(() => undefined);
     await refreshEvidence(services);
     if (services.store.getState().evidence.length > 0) await analyse(services);
   } catch (error) {

@@ -1,7 +1,7 @@
 // Snapshots: the canonical tables copied out of DuckDB as gzipped Arrow IPC and written to IndexedDB in one
 // transaction, so reopening rebuilds the workspace without re-parsing any evidence. A snapshot becomes current only
 // when it is complete; a reload or a full disk half-way leaves the previous one in charge.
-import { tableToIPC } from 'apache-arrow';
+import { tableFromIPC } from 'apache-arrow';
 import type { Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
@@ -45,18 +45,18 @@ export async function readTables(
   const tables: SnapshotTable[] = [];
   const chunks = new Map<string, Uint8Array>();
   for (const name of names) {
-    const { rows } = await engine.queryRows(`SELECT count(*) AS n FROM ${quoteIdent(name)}`, signal ? { signal } : {});
+    // Deleted rows (duplicates dropped at commit, merged identities) leave gaps in rowid: walk up to the last rowid.
+    const { rows } = await engine.queryRows(`SELECT count(*) AS n, coalesce(max(rowid), -1) + 1 AS bound FROM ${quoteIdent(name)}`, signal ? { signal } : {});
     const total = Number(rows[0]?.n ?? 0);
+    const bound = Number(rows[0]?.bound ?? 0);
     const table: SnapshotTable = { name, rows: total, blobIds: [] };
     // rowid ranges, not OFFSET: each chunk is read once, however large the table.
-    for (let offset = 0; offset < total; offset += CHUNK_ROWS) {
-      const arrow = await engine.query(
-        `SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${offset} AND rowid < ${offset + CHUNK_ROWS}`,
-        signal ? { signal } : {},
-      );
-      if (arrow.numRows === 0) continue;
+    for (let offset = 0; offset < bound; offset += CHUNK_ROWS) {
+      // DuckDB's own IPC bytes are stored as they are: decoding them only to count rows, never re-encoding.
+      const ipc = await engine.queryIpc(`SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${offset} AND rowid < ${offset + CHUNK_ROWS}`, signal ? { signal } : {});
+      if (tableFromIPC(ipc).numRows === 0) continue;
       const id = newId('b');
-      chunks.set(id, await gzip(tableToIPC(arrow, 'stream')));
+      chunks.set(id, await gzip(ipc));
       table.blobIds.push(id);
     }
     tables.push(table);

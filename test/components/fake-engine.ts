@@ -1,6 +1,6 @@
 // A hand-written Engine for component tests: records calls, answers from a script, can be held or failed.
-import { tableFromArrays, type Table } from 'apache-arrow';
-import type { Engine, EngineInfo, EngineMemory, EngineStatus, QueryOptions, RowsResult } from '../../src/engine/types';
+import { tableFromArrays, tableToIPC, type Table } from 'apache-arrow';
+import type { Engine, EngineInfo, EngineMemory, EngineSession, EngineStatus, QueryOptions, RowsResult } from '../../src/engine/types';
 import { tableToRows } from '../../src/engine/values';
 
 export class FakeEngine implements Engine {
@@ -56,10 +56,23 @@ export class FakeEngine implements Engine {
   async queryRows(sql: string, options?: QueryOptions): Promise<RowsResult> {
     return tableToRows(await this.query(sql, options));
   }
+  async queryIpc(sql: string, options?: QueryOptions): Promise<Uint8Array> {
+    return tableToIPC(await this.query(sql, options), 'stream');
+  }
   async exec(sql: string): Promise<void> {
     this.queries.push(sql);
   }
   async insertArrowIPC(): Promise<void> {}
+  /** The same engine answers a session's statements (component tests never see a second connection's isolation). */
+  async session(): Promise<EngineSession> {
+    return {
+      query: (sql, options) => this.query(sql, options),
+      queryRows: (sql, options) => this.queryRows(sql, options),
+      exec: (sql) => this.exec(sql),
+      insertArrowIPC: () => this.insertArrowIPC(),
+      close: async () => undefined,
+    };
+  }
   async memory(): Promise<EngineMemory> {
     return { usedBytes: 0, limitBytes: 1, temporaryBytes: 0 };
   }

@@ -3,9 +3,9 @@
 import 'fake-indexeddb/auto';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { tableFromArrays, type Table } from 'apache-arrow';
+import { tableFromArrays, tableToIPC, type Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import type { Engine, EngineInfo, EngineMemory, EngineStatus, QueryOptions, RowsResult } from '../../src/engine/types';
+import type { Engine, EngineInfo, EngineMemory, EngineSession, EngineStatus, QueryOptions, RowsResult } from '../../src/engine/types';
 import { tableToRows } from '../../src/engine/values';
 import type { AppServices } from '../../src/state/actions';
 import { openInConsole } from '../../src/state/actions';
@@ -58,6 +58,9 @@ class ScriptedEngine implements Engine {
   async queryRows(sql: string, options?: QueryOptions): Promise<RowsResult> {
     return tableToRows(await this.query(sql, options));
   }
+  async queryIpc(sql: string, options?: QueryOptions): Promise<Uint8Array> {
+    return tableToIPC(await this.query(sql, options), 'stream');
+  }
   async start(): Promise<EngineInfo> {
     return { version: 'v1.4.3', bundle: 'scripted', startMs: 1 };
   }
@@ -67,6 +70,16 @@ class ScriptedEngine implements Engine {
     this.queries.push(sql);
   }
   async insertArrowIPC(): Promise<void> {}
+  /** The same engine answers a session's statements (component tests never see a second connection's isolation). */
+  async session(): Promise<EngineSession> {
+    return {
+      query: (sql, options) => this.query(sql, options),
+      queryRows: (sql, options) => this.queryRows(sql, options),
+      exec: (sql) => this.exec(sql),
+      insertArrowIPC: () => this.insertArrowIPC(),
+      close: async () => undefined,
+    };
+  }
   async memory(): Promise<EngineMemory> {
     return { usedBytes: 0, limitBytes: 1, temporaryBytes: 0 };
   }

@@ -33,6 +33,12 @@ async function createNodeBackend(): Promise<DuckBackend> {
     async registerFile(name, file) {
       db.registerFileBuffer(name, new Uint8Array(await file.arrayBuffer()));
     },
+    async connect() {
+      return db.connect().useUnsafe((_bindings, id) => id);
+    },
+    async disconnect(id) {
+      db.disconnect(id);
+    },
     async terminate() {
       if (!alive) return;
       alive = false;

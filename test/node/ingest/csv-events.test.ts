@@ -5,7 +5,7 @@ import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
 import { quoteLiteral } from '../../../src/engine/sql';
 import { ImportTransaction, ensureSchema } from '../../../src/ingest/commit';
-import { detectTimeFormat, mappedEventsSelect, timeSql, type TimeFormat } from '../../../src/ingest/csv-events';
+import { detectTimeFormat, mappedEventsSelect, timeSql, trimmedTextSql, type TimeFormat } from '../../../src/ingest/csv-events';
 import { parseTime } from '../../../src/ingest/time';
 
 describe('CSV events', () => {
@@ -32,6 +32,19 @@ describe('CSV events', () => {
       expect(js, value).not.toBeNull();
       expect(rows[0]?.t, `${format}: ${value}`).toBe(new Date(js!).toISOString());
     }
+  });
+
+  it('trims text exactly like nullif(trim(x), \'\') while skipping the copy for values with nothing to trim', async () => {
+    const values = [
+      'plain', '', ' ', '   ', ' lead', 'trail ', ' both ', '\u00a0nbsp', 'nbsp\u00a0', '\u3000ideo\u3000', 'thin\u2009', '\u202fnarrow',
+      '\ttab\t', 'new\nline\n', 'ünïcödé', 'é ', ' 🙂', '🙂', 'a\u2003', '\u1680ogham', "quote'd ", 'x\u00a0y',
+    ];
+    const list = values.map((v) => quoteLiteral(v)).join(', ');
+    const { rows } = await engine.queryRows(
+      `SELECT v, nullif(trim(v), '') AS expected, ${trimmedTextSql('v')} AS got FROM unnest([${list}, NULL]) t(v)`,
+    );
+    expect(rows).toHaveLength(values.length + 1);
+    for (const row of rows) expect(row.got, JSON.stringify(row.v)).toBe(row.expected);
   });
 
   it('detects a column format from samples', () => {
