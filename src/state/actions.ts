@@ -196,17 +196,32 @@ async function importFiles(services: AppServices, files: readonly File[], origin
     await refreshEvidence(services);
     if (report.status === 'committed') {
       commits++;
-      // Saved before anything else, so a reload from here on finds this import in the workspace. Cancel still undoes the
-      // whole import here: the snapshot is written in one transaction, and the tables go back to the saved state.
-      store.setState({ progress: { label: 'Saving workspace', done: 0, total: 1, unit: 'files', cancel: 'import', note: 'Cancel now undoes the whole import.' } });
-      const saved = await saveWorkspace(services, { signal: controller.signal });
+      // The save and the analysis start together: the snapshot's gzip and IndexedDB writes run on the main thread while
+      // DuckDB's worker runs the catalogue (two cores), and the findings do not wait for the save. Until the snapshot is
+      // written, a reload comes back without this import; Cancel on the saving bar undoes the whole import (and stops
+      // the analysis of it). The analysis keeps its findings beside the new snapshot only once that snapshot exists.
+      store.setState({ saving: { label: 'Saving workspace', done: 0, total: 1, unit: 'files', cancel: 'import', note: 'Cancel now undoes the whole import.' } });
+      let snapshotSaved!: (id: string | null) => void;
+      const newSnapshot = new Promise<string | null>((resolve) => (snapshotSaved = resolve));
+      const analysis = analyse(services, { basedOn: newSnapshot });
+      let saved: Awaited<ReturnType<typeof saveWorkspace>> = 'failed';
+      try {
+        saved = await saveWorkspace(services, { signal: controller.signal });
+      } finally {
+        store.setState({ saving: null });
+        snapshotSaved(saved === 'saved' ? await currentSnapshotId(services) : null);
+      }
       if (engineCrashes !== crashesBefore) throw new Error(ENGINE_DIED_DURING_IMPORT);
       if (saved === 'cancelled') {
+        // Not the user's Cancel of the analysis: it stops because its evidence is being taken back.
+        analysisAbort?.abort();
+        await analysis;
         store.setState({ progress: { label: 'Undoing the import', done: 0, total: 1, unit: 'files', note: 'Bringing back the last saved state.' } });
         await restoreSavedState(services, { analyse: false });
         result = { ...result, status: 'cancelled' };
         store.setState({ lastImport: result });
         pushNotice(store, 'info', 'Import cancelled: the workspace is as it was before (stopped while saving, nothing was kept).');
+        await analyse(services);
         return result;
       }
       // A Cancel that came after the snapshot was written is too late to undo anything: say so rather than nothing.
@@ -214,7 +229,7 @@ async function importFiles(services: AppServices, files: readonly File[], origin
       if (saved === 'saved' && controller.signal.aborted) pushNotice(store, 'info', 'Cancel came too late: the import had already been saved, so it stays.');
       // From here the import is kept; Cancel now stops the analysis only.
       if (importAbort === controller) importAbort = null;
-      await analyse(services);
+      await analysis;
     }
   } catch (error) {
     if (engineCrashes !== crashesBefore) {
@@ -223,7 +238,7 @@ async function importFiles(services: AppServices, files: readonly File[], origin
     } else pushNotice(store, 'error', `Import failed: ${(error as Error).message}`);
   } finally {
     if (importAbort === controller) importAbort = null;
-    store.setState({ importing: null, progress: null });
+    store.setState({ importing: null, saving: null, ...(analysisAbort ? {} : { progress: null }) });
   }
   return result;
 }
@@ -266,8 +281,11 @@ export async function prepareSavedContext(services: AppServices, evaluatedAt: nu
   }
 }
 
-/** Run the whole catalogue over the workspace (after every import and settings change) and load the queue. */
-export async function analyse(services: AppServices): Promise<void> {
+/**
+ * Run the whole catalogue over the workspace (after every import and settings change) and load the queue. `basedOn`:
+ * the snapshot the findings will be kept beside, when it is still being written (an import's save runs alongside).
+ */
+export async function analyse(services: AppServices, options: { basedOn?: Promise<string | null> } = {}): Promise<void> {
   const { store, engine } = services;
   analysisAbort?.abort();
   const controller = new AbortController();
@@ -284,7 +302,7 @@ export async function analyse(services: AppServices): Promise<void> {
     const began = performance.now();
     const settings = store.getState().settings;
     const evaluatedAt = Date.now();
-    const basedOn = await currentSnapshotId(services);
+    const basedOn = options.basedOn ?? currentSnapshotId(services);
     const commitsAtStart = commits;
     const report = await runAnalysis(engine, CATALOGUE, settings, {
       signal: controller.signal,
@@ -299,7 +317,10 @@ export async function analyse(services: AppServices): Promise<void> {
       detail: { ...report.timingsMs, totalMs: report.totalMs, findings: counts.open + counts.explained + counts.excepted },
     });
     store.setState({ progress: null });
-    if (basedOn && commits === commitsAtStart) await saveAnalysisOf(services, { basedOn, fingerprint: analysisFingerprint(CATALOGUE, settings), evaluatedAt, report });
+    const snapshotId = await basedOn;
+    if (snapshotId && commits === commitsAtStart && analysisAbort === controller) {
+      await saveAnalysisOf(services, { basedOn: snapshotId, fingerprint: analysisFingerprint(CATALOGUE, settings), evaluatedAt, report });
+    }
   } catch (error) {
     const cancelled = (error as Error).name === 'AbortError';
     const byUser = cancelled && analysisCancelledByUser && analysisAbort === controller;

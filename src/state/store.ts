@@ -68,6 +68,8 @@ export interface AppState {
   /** CSVs waiting for the analyst to map their columns (their File is kept so they can be imported after). */
   pendingMappings: ImportReport['mappingRequests'];
   progress: Progress | null;
+  /** An import's snapshot being written while its analysis runs (a second bar beside `progress`). */
+  saving: Progress | null;
   notices: Notice[];
   /** Detection settings (windows, thresholds, overrides, exceptions). */
   settings: AnalysisSettings;
@@ -114,6 +116,7 @@ export function initialState(): AppState {
     mappings: {},
     pendingMappings: [],
     progress: null,
+    saving: null,
     notices: [],
     settings: DEFAULT_SETTINGS,
     analysis: { running: false, report: null, error: null, totals: { open: 0, explained: 0, excepted: 0 }, outdated: false },

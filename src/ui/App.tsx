@@ -41,6 +41,7 @@ export function App() {
   const services = useServices();
   const view = useAppState((state) => state.view);
   const progress = useAppState((state) => state.progress);
+  const savingImport = useAppState((state) => state.saving);
   const unsaved = useAppState((state) => state.workspace.unsaved);
   const saving = useAppState((state) => state.workspace.saving);
   const busy = useAppState((state) => state.importing !== null || state.analysis.running);
@@ -104,6 +105,12 @@ export function App() {
           progress={progress}
           {...(progress.cancel === 'import' ? { onCancel: cancelImport, cancelLabel: 'Cancel import' } : {})}
           {...(progress.cancel === 'analysis' ? { onCancel: cancelAnalysis, cancelLabel: 'Cancel analysis' } : {})}
+        />
+      )}
+      {savingImport && (
+        <ProgressBar
+          progress={savingImport}
+          {...(savingImport.cancel === 'import' ? { onCancel: cancelImport, cancelLabel: 'Cancel import' } : {})}
         />
       )}
       {unsaved && (

@@ -22,6 +22,41 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
 }
 
+let gzipWorker: Worker | null = null;
+let gzipJobs = 0;
+const gzipPending = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>();
+
+/**
+ * gzip in a worker of its own where there are workers (the tab), else here (Node tests). The bytes are transferred,
+ * not copied: `bytes` is unusable afterwards.
+ */
+export function gzipOffThread(bytes: Uint8Array): Promise<Uint8Array> {
+  if (typeof Worker === 'undefined') return gzip(bytes);
+  if (!gzipWorker) {
+    const worker = new Worker(new URL('./gzip.worker.ts', import.meta.url), { type: 'module', name: 'driftline-gzip' });
+    worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string }>) => {
+      const job = gzipPending.get(event.data.id);
+      gzipPending.delete(event.data.id);
+      if (event.data.out) job?.resolve(event.data.out);
+      else job?.reject(new Error(`compressing a snapshot chunk failed: ${event.data.error ?? 'unknown error'}`));
+    };
+    worker.onerror = (event) => {
+      // A dead compression worker fails the save in progress (nothing half-written is kept) and is made again next time.
+      for (const job of gzipPending.values()) job.reject(new Error(`the compression worker stopped: ${event.message || 'unknown error'}`));
+      gzipPending.clear();
+      gzipWorker = null;
+      worker.terminate();
+    };
+    gzipWorker = worker;
+  }
+  const id = ++gzipJobs;
+  const worker = gzipWorker;
+  return new Promise((resolve, reject) => {
+    gzipPending.set(id, { resolve, reject });
+    worker.postMessage({ id, bytes }, [bytes.buffer as ArrayBuffer]);
+  });
+}
+
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
 }
@@ -44,6 +79,7 @@ export async function readTables(
   await ensureSchema(engine);
   const tables: SnapshotTable[] = [];
   const chunks = new Map<string, Uint8Array>();
+  const compressing: Promise<void>[] = [];
   for (const name of names) {
     // Deleted rows (duplicates dropped at commit, merged identities) leave gaps in rowid: walk up to the last rowid.
     const { rows } = await engine.queryRows(`SELECT count(*) AS n, coalesce(max(rowid), -1) + 1 AS bound FROM ${quoteIdent(name)}`, signal ? { signal } : {});
@@ -56,10 +92,13 @@ export async function readTables(
       const ipc = await engine.queryIpc(`SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${offset} AND rowid < ${offset + CHUNK_ROWS}`, signal ? { signal } : {});
       if (tableFromIPC(ipc).numRows === 0) continue;
       const id = newId('b');
-      chunks.set(id, await gzip(ipc));
+      // The next chunk is read from DuckDB while this one is compressed; at most two wait uncompressed (~90 MB each).
+      if (compressing.length >= 2) await compressing.shift();
+      compressing.push(gzipOffThread(ipc).then((gz) => void chunks.set(id, gz)));
       table.blobIds.push(id);
     }
     tables.push(table);
+    await Promise.all(compressing.splice(0));
   }
   return { tables, chunks };
 }

@@ -101,10 +101,21 @@ async function afterReload(page: Page, opts: { withBig: boolean; before: string 
 }
 
 test.describe('reload and tab close', () => {
-  test('a reload during the analysis keeps the import, saved before analysing, and the findings are computed again', async ({ app }) => {
+  test('a reload while the import is being saved (its analysis running alongside) comes back as before the import', async ({ app }) => {
+    test.setTimeout(240_000);
+    const before = await openSample(app);
+    await importUntil(app, 'Saving workspace');
+    await app.reload();
+    await engineReady(app);
+    await expectWorkspace(app, { withBig: false, before });
+  });
+
+  test('a reload once the import is saved keeps it, and the findings are computed again', async ({ app }) => {
     test.setTimeout(240_000);
     const before = await openSample(app);
     await importUntil(app, 'Analysing');
+    // The save runs beside the analysis: once its bar is gone the snapshot holds the import.
+    await expect(bar(app, 'Saving workspace')).toBeHidden({ timeout: 120_000 });
     await app.reload();
     await engineReady(app);
     await expectWorkspace(app, { withBig: true, before });
@@ -124,10 +135,11 @@ test.describe('reload and tab close', () => {
     await expectWorkspace(next, { withBig: false, before });
   });
 
-  test('closing the tab during the analysis: the next tab finds the import and its findings', async ({ app, context, server }) => {
+  test('closing the tab after the save: the next tab finds the import and its findings', async ({ app, context, server }) => {
     test.setTimeout(240_000);
     const before = await openSample(app);
     await importUntil(app, 'Analysing');
+    await expect(bar(app, 'Saving workspace')).toBeHidden({ timeout: 120_000 });
     await app.close({ runBeforeUnload: true });
     const next = await context.newPage();
     await next.goto(server.url);

@@ -1,7 +1,6 @@
 // Byte streams from a dropped file: decompression with a bomb guard, progress, SHA-256 of the bytes as received,
 // text decoding and prompt cancellation. Web-standard streams only, so the same code runs in a Worker and in Node.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { createSHA256, type IHasher } from 'hash-wasm';
 import { Gunzip, Inflate } from 'fflate';
 import { textDecoderFor, type TextEncodingName } from './encoding';
 import { IngestError, abortError, formatBytes, onAbort, throwIfAborted } from './errors';
@@ -217,11 +216,12 @@ export interface Sha256Transform extends TransformStream<Uint8Array, Uint8Array>
 /**
  * Passes bytes through unchanged while hashing them, so the hash costs no second read of the file.
  * Put it before decompression: the workspace manifest hashes files as received.
- * Cost: @noble/hashes runs ~225 MB/s in Node 20 but ~70 MB/s in Chromium 156 on this machine, which caps a large
- * uncompressed file's import; for those, `hashBlob` in a second worker (a File can be read twice) keeps it off the path.
+ * Cost: hash-wasm's SHA-256 (WebAssembly) runs ~480 MB/s in Node 20 on this machine; @noble/hashes, used before, ran
+ * ~225 MB/s in Node but ~70 MB/s in Chromium 156, which put ~4 s of hashing on the path of a 270 MB CSV import.
  */
 export function sha256Transform(): Sha256Transform {
-  const hash = sha256.create();
+  // The hasher instantiates its wasm asynchronously: chunks wait for it (once per stream, well under a millisecond).
+  const hasher = newHasher();
   let resolve!: (hex: string) => void;
   let reject!: (error: unknown) => void;
   const digest = new Promise<string>((res, rej) => {
@@ -231,12 +231,12 @@ export function sha256Transform(): Sha256Transform {
   // Callers that never look at the digest must not get an unhandled rejection when the stream is cancelled.
   digest.catch(() => undefined);
   const transform = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      hash.update(chunk);
+    async transform(chunk, controller) {
+      (await hasher).update(chunk);
       controller.enqueue(chunk);
     },
-    flush() {
-      resolve(bytesToHex(hash.digest()));
+    async flush() {
+      resolve((await hasher).digest('hex'));
     },
     // transformer.cancel (Chromium, Node 20.20): a cancelled or aborted stream rejects the digest instead of leaving it pending.
     cancel(reason: unknown) {
@@ -248,14 +248,20 @@ export function sha256Transform(): Sha256Transform {
 
 /** SHA-256 (hex) of a Blob, read as a stream; `onProgress` gets bytes hashed so far. */
 export async function hashBlob(blob: Blob, onProgress?: (bytesRead: number, totalBytes: number) => void, signal?: AbortSignal): Promise<string> {
-  const hasher = sha256.create();
+  const hasher = await newHasher();
   let read = 0;
   await consume(relayStream(() => blob.stream().pipeThrough(boundedChunks()), { signal }), (chunk) => {
     hasher.update(chunk);
     read += chunk.length;
     onProgress?.(read, blob.size);
   });
-  return bytesToHex(hasher.digest());
+  return hasher.digest('hex');
+}
+
+async function newHasher(): Promise<IHasher> {
+  const hasher = await createSHA256();
+  hasher.init();
+  return hasher;
 }
 
 // ───────────────────────────── decompression and the bomb guard ─────────────────────────────
