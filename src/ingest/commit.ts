@@ -6,6 +6,7 @@ import type { CanonicalIdentity, ChangeWindow, IdentityAlias, RejectedRow, Resou
 import type { InventoryUpdate } from './inventory/json-inventories';
 import { eventsToIpc, STAGED_EVENT_SELECT } from './arrow-batch';
 import type { CanonicalEvent } from './canonical';
+import type { EventField } from './csv-events';
 import resolveSql from './sql/resolve.sql?raw';
 import schemaSql from './sql/schema.sql?raw';
 
@@ -49,12 +50,33 @@ function tsLiteral(ms: number | null): string {
   return ms === null || !Number.isFinite(ms) ? 'NULL' : `make_timestamp(${Math.round(ms) * 1000})`;
 }
 
+/** What the analyst narrowed an import to when it would not fit (see ingest/estimate.ts). */
+export interface ImportLimits {
+  /** Only events with a time in [from, to] (epoch ms) are loaded. */
+  timeSlice?: { from: number; to: number } | null;
+  /** Event fields left empty (long text the detections can do without). */
+  omit?: readonly EventField[];
+}
+
+/** Uncommitted events after which a large import commits what it has (see checkpoint()). */
+export const STEP_EVENTS = 1_500_000;
+
 export class ImportTransaction {
   private readonly prefix: string;
+  /**
+   * Events not yet committed. DuckDB keeps a transaction's appended rows uncompressed (~415 bytes an event) until COMMIT:
+   * a large import commits in steps instead, so the tab never holds more than one step uncompressed.
+   */
+  uncommittedEvents = 0;
+  /** True once a step was committed: from then on a rollback also deletes this import's committed rows. */
+  private stepped = false;
+  limits: ImportLimits = {};
   private session: EngineSession | null = null;
   private closed = false;
   /** Files whose events went into `events` in this transaction (what the dedup and the file counts look at). */
   private readonly eventFiles = new Set<string>();
+  /** Every file that ever added events here, discarded ones included (a stepped rollback deletes all of them). */
+  private readonly touchedFiles = new Set<string>();
   /** Time the identity resolution of the last commit took. */
   resolveMs = 0;
   /** Time spent writing events into DuckDB (Arrow batches, CSV reads), for the import's stage figures. */
@@ -121,17 +143,40 @@ export class ImportTransaction {
    * Add a batch already encoded as Arrow IPC by the reader (see arrow-batch.ts for its columns): it lands in a scratch
    * table and moves into `events` with the transport casts, batch by batch, while the reader parses the next one.
    */
-  async addEventsIpc(ipc: Uint8Array, fileId: string): Promise<void> {
+  async addEventsIpc(ipc: Uint8Array, fileId: string, rows = 0): Promise<void> {
     const batch = `${this.prefix}_batch`;
     this.eventFiles.add(fileId);
+    this.touchedFiles.add(fileId);
     await this.timed(async () => {
       await this.tx.insertArrowIPC(ipc, { table: batch, create: true });
       await this.tx.exec(
-        `INSERT INTO events SELECT ${STAGED_EVENT_SELECT}, NULL AS identity_key, NULL AS resolution FROM ${quoteIdent(batch)};
+        `INSERT INTO events SELECT ${this.narrowed()} FROM (SELECT ${STAGED_EVENT_SELECT}, NULL AS identity_key, NULL AS resolution FROM ${quoteIdent(batch)})
+          ${this.sliceWhere('WHERE')};
          DROP TABLE ${quoteIdent(batch)};`,
         this.opts(),
       );
     });
+    this.uncommittedEvents += rows;
+  }
+
+  /** The events columns with the omitted fields emptied (identity when nothing is omitted). */
+  private narrowed(): string {
+    const omit = new Set<string>(this.limits.omit ?? []);
+    if (omit.size === 0) return '*';
+    return `* REPLACE (${[...omit].map((f) => `NULL::${f === 'bytes' ? 'DOUBLE' : 'VARCHAR'} AS ${quoteIdent(f)}`).join(', ')})`;
+  }
+
+  private sliceWhere(keyword: 'WHERE' | 'AND'): string {
+    const slice = this.limits.timeSlice;
+    if (!slice) return '';
+    return `${keyword} event_time BETWEEN make_timestamp(${Math.round(slice.from) * 1000}) AND make_timestamp(${Math.round(slice.to) * 1000})`;
+  }
+
+  /** Commit the rows added so far and go on in a new transaction (large imports; see uncommittedEvents). */
+  async checkpoint(): Promise<void> {
+    await this.tx.exec('COMMIT; BEGIN TRANSACTION;', this.opts());
+    this.stepped = true;
+    this.uncommittedEvents = 0;
   }
 
   /** Forget everything of one file (e.g. it turned out to be a copy of a file already loaded, or failed half-way). */
@@ -148,18 +193,34 @@ export class ImportTransaction {
    * (one pass over the file). Rows whose time did not parse, and rows the CSV reader refused (`readerRejects` table),
    * become rejected rows with their reason; only a file that has unparseable times is read a second time, for them.
    */
-  async addCsvEvents(fileId: string, select: string, readerRejects: string): Promise<{ loaded: number; rejected: number }> {
+  async addCsvEvents(
+    fileId: string,
+    select: string,
+    readerRejects: string,
+    part: { rowOffset: number; lineOffset: number } = { rowOffset: 0, lineOffset: 0 },
+  ): Promise<{ loaded: number; rejected: number; refused: number }> {
     const q = this.opts();
     const id = sqlValue(fileId);
     this.eventFiles.add(fileId);
+    this.touchedFiles.add(fileId);
+    const firstRow = part.rowOffset + 2;
+    const rejectedBefore = await this.countRejected(id);
     await this.timed(() =>
-      this.tx.exec(`INSERT INTO events SELECT * EXCLUDE (_raw_time), NULL AS identity_key, NULL AS resolution FROM (${select}) WHERE event_time IS NOT NULL`, q),
+      this.tx.exec(
+        `INSERT INTO events SELECT ${this.narrowed()} FROM (SELECT * EXCLUDE (_raw_time), NULL AS identity_key, NULL AS resolution FROM (${select}))
+          WHERE event_time IS NOT NULL ${this.sliceWhere('AND')}`,
+        q,
+      ),
     );
     // source_row numbers every row the reader produced: a gap between the rows loaded and the last number means some
-    // rows had no readable time.
-    const { rows: loadedRows } = await this.tx.queryRows(`SELECT count(*) AS n, coalesce(max(source_row), 1) - 1 AS produced FROM events WHERE file_id = ${id}`, q);
+    // rows had no readable time (or fell outside the time slice asked for).
+    const { rows: loadedRows } = await this.tx.queryRows(
+      `SELECT count(*) AS n, coalesce(max(source_row), ${firstRow - 1}) - ${firstRow - 1} AS produced FROM events WHERE file_id = ${id} AND source_row >= ${firstRow}`,
+      q,
+    );
     const loaded = Number(loadedRows[0]?.n ?? 0);
-    const produced = Number(loadedRows[0]?.produced ?? 0);
+    this.uncommittedEvents += loaded;
+    const produced = this.limits.timeSlice ? loaded + 1 : Number(loadedRows[0]?.produced ?? 0);
     const statements: string[] = [];
     if (produced > loaded) {
       statements.push(
@@ -172,13 +233,19 @@ export class ImportTransaction {
       `INSERT INTO ${this.table('rejected')}
          -- The reader reports a ragged line once per missing column: one reason per line, from the first column.
          -- (A line over the reader's size limit has no column: its message comes without one.)
-         SELECT ${id}, line, left(coalesce(arg_min(error_message, column_idx), min(error_message), 'unreadable row'), 300)
+         SELECT ${id}, line + ${part.lineOffset}, left(coalesce(arg_min(error_message, column_idx), min(error_message), 'unreadable row'), 300)
            FROM ${quoteIdent(readerRejects)} GROUP BY line ORDER BY line;
        DROP TABLE IF EXISTS ${quoteIdent(readerRejects)}; DROP TABLE IF EXISTS ${quoteIdent(`${readerRejects}_scan`)};`,
     );
+    const { rows: refusedRows } = await this.tx.queryRows(`SELECT count(DISTINCT line) AS n FROM ${quoteIdent(readerRejects)}`, q);
+    const refused = Number(refusedRows[0]?.n ?? 0);
     await this.tx.exec(statements.join('\n'), q);
-    const { rows: counts } = await this.tx.queryRows(`SELECT count(*) AS bad FROM ${this.table('rejected')} WHERE file_id = ${id}`, q);
-    return { loaded, rejected: Number(counts[0]?.bad ?? 0) };
+    return { loaded, rejected: (await this.countRejected(id)) - rejectedBefore, refused };
+  }
+
+  private async countRejected(id: string): Promise<number> {
+    const { rows } = await this.tx.queryRows(`SELECT count(*) AS bad FROM ${this.table('rejected')} WHERE file_id = ${id}`, this.opts());
+    return Number(rows[0]?.bad ?? 0);
   }
 
   async addRejected(fileId: string, rejected: readonly Omit<RejectedRow, 'source_file'>[]): Promise<void> {
@@ -399,6 +466,11 @@ export class ImportTransaction {
     }
     try {
       await this.session.exec('ROLLBACK').catch(() => undefined);
+      if (this.stepped) {
+        // Steps already committed: take their rows and staging tables back out.
+        const files = [...this.touchedFiles].map((f) => sqlValue(f)).join(', ');
+        await this.session.exec(`${files ? `DELETE FROM events WHERE file_id IN (${files});` : ''}\n${this.dropStagingSql()}`).catch(() => undefined);
+      }
     } finally {
       await this.close();
     }

@@ -123,6 +123,10 @@ export interface MappedEventsOptions extends CsvReadOptions {
   platform: Platform;
   sourceFormat: SourceFormat;
   fileId: string;
+  /** Data rows before this part of the file (a slice of a large CSV); source_row continues from there. */
+  rowOffset?: number;
+  /** Event fields left empty when the analyst asked for a narrower column set. */
+  omit?: readonly EventField[];
 }
 
 const OUTCOME_SQL = (col: string) => {
@@ -142,20 +146,21 @@ export function mappedEventsSelect(options: MappedEventsOptions): string {
   const { mapping, headers } = options;
   const columns = `{${headers.map((h, i) => `${quoteLiteral(h || `column${i}`)}: 'VARCHAR'`).join(', ')}}`;
   const source = readCsvSql(options).replace('columns = NULL', `columns = ${columns}`);
-  const col = (field: EventField) => (mapping[field] ? trimmedTextSql(quoteIdent(mapping[field]!)) : 'NULL');
+  const omitted = new Set(options.omit ?? []);
+  const col = (field: EventField) => (mapping[field] && !omitted.has(field) ? trimmedTextSql(quoteIdent(mapping[field]!)) : 'NULL');
   return `SELECT ${timeSql(quoteIdent(mapping.event_time), options.timeFormat)} AS event_time,
            ${quoteLiteral(options.platform)} AS platform,
            ${quoteLiteral(options.sourceFormat)} AS source_format,
            ${col('event_id')} AS event_id, ${col('actor')} AS actor, ${col('actor_alt')} AS actor_alt, ${col('actor_type')} AS actor_type,
            ${col('account')} AS account, ${col('credential_id')} AS credential_id, ${col('action')} AS action, ${col('resource')} AS resource,
            ${col('resource_account')} AS resource_account, ${col('source_ip')} AS source_ip, ${col('user_agent')} AS user_agent,
-           ${mapping.outcome ? OUTCOME_SQL(quoteIdent(mapping.outcome)) : 'NULL'} AS outcome,
+           ${mapping.outcome && !omitted.has('outcome') ? OUTCOME_SQL(quoteIdent(mapping.outcome)) : 'NULL'} AS outcome,
            ${col('error_code')} AS error_code,
-           ${mapping.bytes ? `try_cast(${quoteIdent(mapping.bytes)} AS DOUBLE)` : 'NULL'} AS bytes,
+           ${mapping.bytes && !omitted.has('bytes') ? `try_cast(${quoteIdent(mapping.bytes)} AS DOUBLE)` : 'NULL'} AS bytes,
            NULL::DOUBLE AS records, NULL::BOOLEAN AS is_write, ${col('session_type')} AS session_type,
            ${quoteLiteral(options.fileId)} AS file_id,
            -- CSV line number of the row: header is line 1 (quoted newlines make this an approximation, said in the UI)
-           CAST(row_number() OVER () + 1 AS BIGINT) AS source_row,
+           CAST(row_number() OVER () + ${1 + Math.max(0, Math.trunc(options.rowOffset ?? 0))} AS BIGINT) AS source_row,
            ${quoteIdent(mapping.event_time)} AS _raw_time
       FROM ${source}`;
 }

@@ -2,7 +2,7 @@
 // Cancel or failure at any point rolls the staging back; the workspace's earlier evidence is never touched.
 import { sqlValue } from '../engine/sql';
 import type { Engine } from '../engine/types';
-import { ImportTransaction, type CommitSummary, type EvidenceFileRecord } from './commit';
+import { ImportTransaction, STEP_EVENTS, type CommitSummary, type EvidenceFileRecord, type ImportLimits } from './commit';
 import { mappedEventsSelect, type EventColumnMapping } from './csv-events';
 import type { EvidenceReader, FileInfo, FileSource, MappingRequest } from './protocol';
 
@@ -61,6 +61,11 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   mappings?: Record<string, EventColumnMapping>;
   batchRows?: number;
+  /** A time slice or narrower column set the analyst chose for a drop too large for the tab. */
+  limits?: ImportLimits;
+  /** Tests: slice CSVs and commit in steps at small sizes. */
+  csvSlice?: { from: number; bytes: number };
+  stepEvents?: number;
 }
 
 function newImportId(): string {
@@ -81,15 +86,18 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
   const bytesByFile = new Map<string, number>();
   const emit = () => options.onProgress?.({ ...progress });
   const tx = new ImportTransaction(engine, importId, signal);
+  if (options.limits) tx.limits = options.limits;
   const registered: string[] = [];
   const fileStarted = new Map<string, number>();
+  const refusedByFile = new Map<string, number>();
   let recogniseMs = 0;
   let waitMs = 0;
 
   try {
     await tx.begin();
     emit();
-    const messages = options.reader(files, { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 50_000 }, signal)[Symbol.asyncIterator]();
+    const readOptions = { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 50_000, ...(options.csvSlice ? { csvSlice: options.csvSlice } : {}) };
+    const messages = options.reader(files, readOptions, signal)[Symbol.asyncIterator]();
     try {
       for (;;) {
         const waitStart = performance.now();
@@ -115,7 +123,7 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
             break;
           }
           case 'events':
-            await tx.addEventsIpc(message.ipc, message.fileId);
+            await tx.addEventsIpc(message.ipc, message.fileId, message.rows);
             if (outcome) outcome.rows += message.rows;
             progress.rows += message.rows;
             break;
@@ -142,18 +150,31 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
             if (outcome) outcome.rows += message.classes.length;
             break;
           case 'csv-events': {
-            const engineFile = `evidence/${message.fileId}.csv`;
+            const engineFile = message.slice ? `evidence/${message.fileId}.part${message.slice.index}.csv` : `evidence/${message.fileId}.csv`;
             await engine.registerFile(engineFile, message.blob);
             registered.push(engineFile);
-            const rejectsTable = `rejects_${message.fileId}`;
+            const rejectsTable = `rejects_${message.fileId}${message.slice ? `_${message.slice.index}` : ''}`;
+            // Rows are numbered as DuckDB's reader numbers them over the whole file: lines it refused get no number, so
+            // a slice starts after the rows of the earlier slices less the lines refused there.
+            const part = message.slice
+              ? { rowOffset: message.slice.rowOffset - (refusedByFile.get(message.fileId) ?? 0), lineOffset: message.slice.rowOffset }
+              : { rowOffset: 0, lineOffset: 0 };
             const counts = await tx.addCsvEvents(
               message.fileId,
               mappedEventsSelect({
                 engineFile, delimiter: message.delimiter, rejectsTable, headers: message.headers, mapping: message.mapping,
                 timeFormat: message.timeFormat, platform: message.platform, sourceFormat: message.sourceFormat, fileId: message.fileId,
+                rowOffset: part.rowOffset, omit: options.limits?.omit ?? [],
               }),
               rejectsTable,
+              part,
             );
+            refusedByFile.set(message.fileId, (refusedByFile.get(message.fileId) ?? 0) + counts.refused);
+            // A loaded slice is not needed any more: its registration goes (the File itself was never copied).
+            if (message.slice) {
+              await engine.dropFile(engineFile).catch(() => undefined);
+              registered.splice(registered.indexOf(engineFile), 1);
+            }
             if (outcome) {
               outcome.rows += counts.loaded;
               outcome.rejected += counts.rejected;
@@ -204,6 +225,8 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
             break;
           }
         }
+        // A large import commits in steps so that DuckDB never holds more than one step uncompressed.
+        if ((message.type === 'events' || message.type === 'csv-events') && tx.uncommittedEvents >= (options.stepEvents ?? STEP_EVENTS)) await tx.checkpoint();
         emit();
       }
     } finally {

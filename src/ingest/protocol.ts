@@ -51,6 +51,11 @@ export type ReaderMessage =
       timeFormat: TimeFormat;
       platform: Platform;
       sourceFormat: SourceFormat;
+      /**
+       * A large file comes in slices cut at record boundaries, each a Blob of the header line plus its records, so each
+       * can be loaded (and committed) on its own: `rowOffset` data records come before the slice.
+       */
+      slice?: { index: number; rowOffset: number; last: boolean };
     }
   | { type: 'needs-mapping'; fileId: string; name: string; request: MappingRequest }
   | { type: 'progress'; fileId: string; bytesRead: number; rows: number }
@@ -64,6 +69,8 @@ export interface ReadOptions {
   mappings: Record<string, EventColumnMapping>;
   /** Events per Arrow batch. */
   batchRows: number;
+  /** Event CSVs from this size on are loaded in slices of this size (default 512 MiB / 256 MiB; smaller in tests). */
+  csvSlice?: { from: number; bytes: number };
 }
 
 /** Produces reader messages for a set of files; cancelling the signal stops it promptly. */

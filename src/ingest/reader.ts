@@ -129,7 +129,7 @@ async function* readBlob(
     } else {
       const text = shapeOf(sniff);
       if (!text || text.shape === 'unknown') throw new Error(`not a recognised format: ${sniff.description}`);
-      if (text.shape === 'csv') yield* readCsv(blob, sniffed.stream, sniff, ctx, () => bytesRead);
+      if (text.shape === 'csv') yield* readCsv(blob, sniffed.stream, sniff, ctx, () => bytesRead, (hex) => (sha256 = hex));
       else yield* readJson(sniffed.stream, sniff, text.shape, ctx, () => bytesRead);
     }
     if (!sha256) {
@@ -148,6 +148,74 @@ function describeError(error: unknown): string {
   if (error instanceof IngestError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Event CSVs from this size on are loaded in slices (see sliceCsv). */
+export const SLICE_FROM_BYTES = 512 * 1024 * 1024;
+const SLICE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Cut a large CSV into slices of ~256 MB at record boundaries (a line break outside quotes: an RFC 4180 quote toggles
+ * the state, an escaped "" toggles it twice), each a Blob of the header line plus its records: no copy, Blob.slice.
+ * One streaming pass, which also hashes the bytes when they are the file as received (`onSha256`); slices are sent as
+ * they are found, so DuckDB loads one while the next is scanned.
+ */
+async function* sliceCsv(
+  blob: Blob,
+  ctx: FileContext,
+  message: (slice: { blob: Blob; slice: { index: number; rowOffset: number; last: boolean } }) => ReaderMessage,
+  onSha256: ((hex: string) => void) | null,
+): AsyncGenerator<ReaderMessage> {
+  let read = 0;
+  let last = 0;
+  const sliceBytes = ctx.options.csvSlice?.bytes ?? SLICE_BYTES;
+  const stream = openBlob(blob, { signal: ctx.signal, name: ctx.name, compression: 'none', onProgress: (n) => (read = n), ...(onSha256 ? { onSha256 } : {}) });
+  const reader = stream.getReader();
+  let quoted = false;
+  let position = 0;
+  let headerEnd = -1;
+  let sliceStart = -1;
+  let rows = 0;
+  let sliceRows = 0;
+  let index = 0;
+  let header: Blob | null = null;
+  const emit = (end: number, final: boolean): ReaderMessage => {
+    const piece = new Blob([header!, blob.slice(sliceStart, end)]);
+    const out = message({ blob: piece, slice: { index: index++, rowOffset: rows, last: final } });
+    rows += sliceRows;
+    sliceRows = 0;
+    sliceStart = end;
+    return out;
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (let i = 0; i < value.length; i++) {
+      const byte = value[i]!;
+      if (byte === 0x22) quoted = !quoted;
+      else if (byte === 0x0a) {
+        const end = position + i + 1;
+        if (headerEnd < 0) {
+          if (quoted) continue;
+          headerEnd = end;
+          sliceStart = end;
+          header = blob.slice(0, headerEnd);
+          continue;
+        }
+        if (quoted) continue;
+        sliceRows++;
+        if (end - sliceStart >= sliceBytes) yield emit(end, false);
+      }
+    }
+    position += value.length;
+    if (Date.now() - last > PROGRESS_EVERY_MS) {
+      last = Date.now();
+      yield { type: 'progress', fileId: ctx.fileId, bytesRead: read, rows: 0 };
+    }
+  }
+  if (headerEnd < 0) throw new Error('the CSV has no complete header line');
+  if (sliceStart < blob.size || index === 0) yield emit(blob.size, true);
+  else yield message({ blob: new Blob([header!]), slice: { index: index++, rowOffset: rows, last: true } });
 }
 
 async function* hashRest(blob: Blob, ctx: FileContext, done: (hex: string) => void): AsyncGenerator<ReaderMessage> {
@@ -290,6 +358,7 @@ async function* readCsv(
   sniff: Sniff,
   ctx: FileContext,
   bytesRead: () => number,
+  onSha256: (hex: string) => void,
 ): AsyncGenerator<ReaderMessage> {
   const text = shapeOf(sniff)!;
   const delimiter = text.delimiter ?? ',';
@@ -331,10 +400,12 @@ async function* readCsv(
     const utf8 = plain
       ? blob
       : await new Response(transcodeToUtf8(openBlob(blob, { signal: ctx.signal, name: ctx.name }), text.encoding)).blob();
-    yield {
-      type: 'csv-events', fileId: ctx.fileId, blob: utf8, delimiter, headers: head.header, mapping, timeFormat,
-      platform, sourceFormat,
-    };
+    const message = { type: 'csv-events', fileId: ctx.fileId, delimiter, headers: head.header, mapping, timeFormat, platform, sourceFormat } as const;
+    if (utf8.size < (ctx.options.csvSlice?.from ?? SLICE_FROM_BYTES)) {
+      yield { ...message, blob: utf8 };
+      return;
+    }
+    yield* sliceCsv(utf8, ctx, (slice) => ({ ...message, ...slice }), plain ? onSha256 : null);
     return;
   }
 

@@ -148,12 +148,15 @@ async function importFiles(services: AppServices, files: readonly File[], origin
   try {
     if (recovery) await recovery;
     await engine.start();
+    // A large import commits in steps, each visible on its own: an analysis asked for meanwhile waits for the import.
+    let importDone!: () => void;
+    holdAnalysesUntil(new Promise<void>((resolve) => (importDone = resolve)));
     const report = await importEvidence(engine, files, {
       reader: services.reader,
       signal: controller.signal,
       mappings: store.getState().mappings,
       onProgress: (progress) => store.setState({ importing: progress, progress: progressOf(progress) }),
-    });
+    }).finally(() => importDone());
     result = { ...report, mappingRequests: report.mappingRequests.map(({ file: _file, ...rest }) => rest) };
     if (report.timings && report.status === 'committed') {
       // Standard User Timing entries: visible in the browser's performance tools, and read by `npm run bench`.
