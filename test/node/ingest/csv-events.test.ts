@@ -77,7 +77,7 @@ describe('CSV events', () => {
       platform: 'other', sourceFormat: 'csv_mapped', fileId: 'fcsv',
     });
     const counts = await tx.addCsvEvents('fcsv', select, 'rej_fcsv');
-    expect(counts).toEqual({ loaded: 3, rejected: 2 });
+    expect(counts).toEqual({ loaded: 3, rejected: 2, refused: 1 });
     await tx.commit();
     const { rows } = await engine.queryRows("SELECT event_time, actor, action, resource, outcome FROM events WHERE file_id = 'fcsv' ORDER BY source_row");
     expect(rows).toEqual([
