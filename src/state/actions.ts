@@ -4,8 +4,10 @@ import type { Engine } from '../engine/types';
 import { listEvidenceFiles, workspaceCounts } from '../ingest/catalog';
 import { importEvidence, type ImportProgress } from '../ingest/pipeline';
 import { warmUpIngest } from '../ingest/warmup';
+import { estimateImport, type ImportEstimate } from '../ingest/estimate';
+import type { ImportLimits } from '../ingest/commit';
 import type { EvidenceReader } from '../ingest/protocol';
-import { formatCount } from '../lib/format';
+import { formatBytes, formatCount } from '../lib/format';
 import { CATALOGUE } from '../detections/catalog';
 import { analysisFingerprint, prepareContext, runAnalysis, type RunReport } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
@@ -128,13 +130,50 @@ export function holdAnalysesUntil(done: Promise<unknown>): void {
   restoreGate = done.catch(() => undefined);
 }
 
-export function addEvidenceFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
+export function addEvidenceFiles(
+  services: AppServices,
+  files: readonly File[],
+  origin: 'picked' | 'dropped' | 'sample',
+  limits?: ImportLimits,
+): Promise<ImportResult | null> {
   if (files.length === 0) return Promise.resolve(null);
   if (importAbort) pushNotice(services.store, 'info', `${files.length} file${files.length === 1 ? '' : 's'} queued: they are imported when the current import is done.`);
-  return exclusive(() => importFiles(services, files, origin));
+  return exclusive(() => importFiles(services, files, origin, limits));
 }
 
-async function importFiles(services: AppServices, files: readonly File[], origin: 'picked' | 'dropped' | 'sample'): Promise<ImportResult | null> {
+/** Memory in the unit an analyst reads at a glance: MiB below a GiB. */
+const gib = (bytes: number) => (bytes < 1024 ** 3 ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${(bytes / 1024 ** 3).toFixed(1)} GiB`);
+
+/** The refusal, in words: which files, how big, what they would need, what the tab has. */
+function oversizeMessage(files: readonly File[], estimate: ImportEstimate): string {
+  const names = files.length === 1 ? files[0]!.name : `${files.length} files (${files.slice(0, 3).map((f) => f.name).join(', ')}${files.length > 3 ? ', …' : ''})`;
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  return (
+    `Not imported: ${names} (${formatBytes(bytes)}, about ${formatCount(Math.round(estimate.events / 1000) * 1000)} events) would need about ` +
+    `${gib(estimate.neededBytes)} of working memory, and this tab's DuckDB can use about ${gib(estimate.availableBytes)} ` +
+    `(${gib(estimate.usedBytes)} already in use). Nothing was read and the workspace is unchanged. Load a narrower column set or a time ` +
+    'slice, or split the files and analyse them in separate workspaces.'
+  );
+}
+
+/** Import the refused drop with the limits the analyst chose. */
+export function importWithLimits(services: AppServices, limits: ImportLimits): Promise<ImportResult | null> {
+  const pending = services.store.getState().oversize;
+  if (!pending) return Promise.resolve(null);
+  services.store.setState({ oversize: null });
+  return addEvidenceFiles(services, pending.files, pending.origin, limits);
+}
+
+export function dismissOversize(services: AppServices): void {
+  services.store.setState({ oversize: null });
+}
+
+async function importFiles(
+  services: AppServices,
+  files: readonly File[],
+  origin: 'picked' | 'dropped' | 'sample',
+  limits?: ImportLimits,
+): Promise<ImportResult | null> {
   const { store, engine } = services;
   if (store.getState().workspace.readOnly) {
     pushNotice(store, 'error', 'This workspace is open in another tab and read-only here: take it over to add evidence.');
@@ -148,12 +187,25 @@ async function importFiles(services: AppServices, files: readonly File[], origin
   try {
     if (recovery) await recovery;
     await engine.start();
+    if (!limits) {
+      // Refused before anything is read when it cannot fit: the analyst chooses how to narrow it instead of waiting for
+      // an out-of-memory error at the end.
+      const memory = await engine.memory();
+      const estimate = await estimateImport(files, memory);
+      if (!estimate.fits) {
+        const message = oversizeMessage(files, estimate);
+        store.setState({ oversize: { files: [...files], origin, estimate, narrow: await estimateImport(files, memory, true), message } });
+        pushNotice(store, 'error', message);
+        return null;
+      }
+    }
     // A large import commits in steps, each visible on its own: an analysis asked for meanwhile waits for the import.
     let importDone!: () => void;
     holdAnalysesUntil(new Promise<void>((resolve) => (importDone = resolve)));
     const report = await importEvidence(engine, files, {
       reader: services.reader,
       signal: controller.signal,
+      ...(limits ? { limits } : {}),
       mappings: store.getState().mappings,
       onProgress: (progress) => store.setState({ importing: progress, progress: progressOf(progress) }),
     }).finally(() => importDone());

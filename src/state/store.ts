@@ -1,3 +1,4 @@
+import type { ImportEstimate } from '../ingest/estimate';
 // Application state (zustand), one store per app instance; slices are namespaced by concern.
 // Components select raw state; actions that touch the engine live in actions.ts, outside React.
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -54,6 +55,15 @@ export interface SqlConsoleState {
   elapsedMs: number | null;
 }
 
+export interface Oversize {
+  files: File[];
+  origin: 'picked' | 'dropped' | 'sample';
+  estimate: ImportEstimate;
+  /** The same drop with a narrower column set. */
+  narrow: ImportEstimate;
+  message: string;
+}
+
 export interface AppState {
   engine: { status: EngineStatus; info: EngineInfo | null; error: string | null };
   view: ViewId;
@@ -67,6 +77,8 @@ export interface AppState {
   mappings: Record<string, EventColumnMapping>;
   /** CSVs waiting for the analyst to map their columns (their File is kept so they can be imported after). */
   pendingMappings: ImportReport['mappingRequests'];
+  /** A drop refused before reading because it would not fit in this tab's DuckDB, waiting for the analyst's choice. */
+  oversize: Oversize | null;
   progress: Progress | null;
   /** An import's snapshot being written while its analysis runs (a second bar beside `progress`). */
   saving: Progress | null;
@@ -115,6 +127,7 @@ export function initialState(): AppState {
     lastImport: null,
     mappings: {},
     pendingMappings: [],
+    oversize: null,
     progress: null,
     saving: null,
     notices: [],

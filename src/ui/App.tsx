@@ -1,4 +1,5 @@
 // The frame: navigation between the views, the evidence picker, engine status, progress and messages.
+import { OversizeDialog } from './components/OversizeDialog';
 import { useEffect, useId } from 'react';
 import { addEvidenceFiles, cancelAnalysis, cancelImport } from '../state/actions';
 import { retrySave } from '../state/workspace-actions';
@@ -122,6 +123,7 @@ export function App() {
         </section>
       )}
       <Notices />
+      <OversizeDialog />
       <main>
         <CurrentView view={view} />
       </main>
