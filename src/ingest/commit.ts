@@ -59,7 +59,7 @@ export interface ImportLimits {
 }
 
 /** Uncommitted events after which a large import commits what it has (see checkpoint()). */
-export const STEP_EVENTS = 1_500_000;
+export const STEP_EVENTS = 500_000;
 
 export class ImportTransaction {
   private readonly prefix: string;
