@@ -16,7 +16,7 @@ export const SNAPSHOT_TABLES = ['evidence_files', 'rejected_rows', 'identities',
  */
 export const ANALYSIS_TABLES = ['findings', 'findings_entity_risk'] as const;
 
-const CHUNK_ROWS = 100_000;
+const CHUNK_ROWS = 250_000;
 
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
