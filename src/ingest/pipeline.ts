@@ -96,7 +96,7 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
   try {
     await tx.begin();
     emit();
-    const readOptions = { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 50_000, ...(options.csvSlice ? { csvSlice: options.csvSlice } : {}) };
+    const readOptions = { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 10_000, ...(options.csvSlice ? { csvSlice: options.csvSlice } : {}) };
     const messages = options.reader(files, readOptions, signal)[Symbol.asyncIterator]();
     try {
       for (;;) {
