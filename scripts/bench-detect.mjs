@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fail as failWith, parseBenchArgs, parseCount as countOf } from './bench/cli.mjs';
-import { chromiumArgs, chromiumPath } from './bench/browser.mjs';
+import { chromiumArgs, chromiumPath, waitForEngineReady } from './bench/browser.mjs';
 import { csvHead, DEFAULT_SEED, ensureData } from './bench/generate.mjs';
 import { cpuWindow, dec, goalsWarningsNotes, int, machineInfo, median, MiB, mib, size, table, treeCpuSeconds, waitForQuiet } from './bench/report.mjs';
 import { loadAppAnalysis, NATIVE_ENGINE_SCRIPT } from './bench/native-engine.mjs';
@@ -322,13 +322,7 @@ const measureOf = (state, name) => state.measures.filter((m) => m.name === name)
 export async function importThroughApp(profile, { url, files, timeoutMs }) {
   const { page } = profile;
   await page.goto(`${url}#/findings`);
-  const status = page.getByRole('status', { name: 'Engine status' });
-  try {
-    await status.filter({ hasText: /Engine ready/ }).waitFor({ timeout: 90_000 });
-  } catch {
-    throw new Error(`The engine did not become ready within 90 s (status: "${(await status.textContent().catch(() => '?'))?.trim()}")`);
-  }
-  const engineText = ((await status.textContent()) ?? '').trim();
+  const engineText = await waitForEngineReady(page);
   const cpu = cpuWindow();
   const started = performance.now();
   await page.getByLabel('Add evidence files').setInputFiles(files);

@@ -45,6 +45,17 @@ export function chromiumPath() {
   return process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH;
 }
 
+/** Wait until the app's engine reports ready (90 s at most) and return the status text. */
+export async function waitForEngineReady(page) {
+  const status = page.getByRole('status', { name: 'Engine status' });
+  try {
+    await status.filter({ hasText: /Engine ready/ }).waitFor({ timeout: 90_000 });
+  } catch {
+    throw new Error(`The engine did not become ready within 90 s (status: "${(await status.textContent().catch(() => '?'))?.trim()}")`);
+  }
+  return ((await status.textContent()) ?? '').trim();
+}
+
 export async function launchChromium(root) {
   const executablePath = chromiumPath();
   if (!existsSync(executablePath)) {
@@ -119,13 +130,7 @@ export async function browserImport({ browser, url, files, expectEvents, timeout
     const browserSession = await browser.newBrowserCDPSession();
 
     await page.goto(url);
-    const status = page.getByRole('status', { name: 'Engine status' });
-    try {
-      await status.filter({ hasText: /Engine ready/ }).waitFor({ timeout: 90_000 });
-    } catch {
-      throw new Error(`The engine did not become ready within 90 s (status: "${(await status.textContent().catch(() => '?'))?.trim()}")`);
-    }
-    const engineText = ((await status.textContent()) ?? '').trim();
+    const engineText = await waitForEngineReady(page);
 
     const input = page.getByLabel('Add evidence files');
     const cpuBefore = { machine: cpuJiffies(), chromium: await chromiumCpuSeconds(browserSession), node: process.cpuUsage() };

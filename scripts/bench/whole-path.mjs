@@ -10,7 +10,7 @@
 //   saved      end of the driftline:save measure that follows the import (before or after the analysis: no order assumed)
 //   shown      the Findings summary first reads "N open · …" (MutationObserver, first time in the document)
 import os from 'node:os';
-import { rendererMemory } from './browser.mjs';
+import { rendererMemory, waitForEngineReady } from './browser.mjs';
 import { cpuWindow } from './report.mjs';
 
 /** The stages, in the order they are printed; `key` is the field of `stages` in the result. */
@@ -157,13 +157,7 @@ export async function runBrowserWholePath({ context, browser, url, files, expect
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${url}#/findings`);
-    const status = page.getByRole('status', { name: 'Engine status' });
-    try {
-      await status.filter({ hasText: /Engine ready/ }).waitFor({ timeout: 90_000 });
-    } catch {
-      throw new Error(`The engine did not become ready within 90 s (status: "${(await status.textContent().catch(() => '?'))?.trim()}")`);
-    }
-    const engineText = ((await status.textContent()) ?? '').trim();
+    const engineText = await waitForEngineReady(page);
     const input = page.getByLabel('Add evidence files');
     await input.waitFor({ state: 'attached' });
 

@@ -136,7 +136,7 @@ export class ImportTransaction {
   /** Stage a batch of parsed events (JSON sources). */
   async addEvents(fileId: string, events: readonly CanonicalEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.addEventsIpc(eventsToIpc(events, fileId), fileId);
+    await this.addEventsIpc(eventsToIpc(events, fileId), fileId, events.length);
   }
 
   /**

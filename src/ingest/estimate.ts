@@ -70,7 +70,7 @@ async function fileEstimate(file: File): Promise<FileEstimate> {
   return { name: file.name, bytes: file.size, textBytes, bytesPerEvent, events: Math.ceil(textBytes / bytesPerEvent) };
 }
 
-/** Estimate from the files alone (reads at most 64 KiB and 4 bytes of each); `omit` = a narrower column set. */
+/** Estimate from the files alone (reads at most 64 KiB and 4 bytes of each); `narrow` = a narrower column set. */
 export async function estimateImport(files: readonly File[], memory: EngineMemory, narrow = false): Promise<ImportEstimate> {
   const estimates = await Promise.all(files.map(fileEstimate));
   const events = estimates.reduce((n, f) => n + f.events, 0);

@@ -7,7 +7,7 @@ import { warmUpIngest } from '../ingest/warmup';
 import { estimateImport, type ImportEstimate } from '../ingest/estimate';
 import type { ImportLimits } from '../ingest/commit';
 import type { EvidenceReader } from '../ingest/protocol';
-import { formatBytes, formatCount } from '../lib/format';
+import { formatBytes, formatCount, formatMemory as gib } from '../lib/format';
 import { CATALOGUE } from '../detections/catalog';
 import { analysisFingerprint, prepareContext, runAnalysis, type RunReport } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
@@ -141,8 +141,6 @@ export function addEvidenceFiles(
   return exclusive(() => importFiles(services, files, origin, limits));
 }
 
-/** Memory in the unit an analyst reads at a glance: MiB below a GiB. */
-const gib = (bytes: number) => (bytes < 1024 ** 3 ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${(bytes / 1024 ** 3).toFixed(1)} GiB`);
 
 /** The refusal, in words: which files, how big, what they would need, what the tab has. */
 function oversizeMessage(files: readonly File[], estimate: ImportEstimate): string {

@@ -1,13 +1,12 @@
 // A drop refused because it would not fit in this tab: what it would take, and the two ways to narrow it (a narrower
 // column set, a time slice). Nothing was read; Cancel leaves the workspace as it is.
 import { useEffect, useId, useRef, useState } from 'react';
-import { formatBytes, formatCount } from '../../lib/format';
+import { formatBytes, formatCount, formatMemory as gib } from '../../lib/format';
 import { NARROW_OMIT } from '../../ingest/estimate';
 import type { ImportLimits } from '../../ingest/commit';
 import { dismissOversize, importWithLimits } from '../../state/actions';
 import { useAppState, useServices } from '../context';
 
-const gib = (bytes: number) => (bytes < 1024 ** 3 ? `${Math.round(bytes / 1024 ** 2)} MiB` : `${(bytes / 1024 ** 3).toFixed(1)} GiB`);
 
 /** datetime-local text (read as UTC) → epoch ms, or null. */
 function utcMs(value: string): number | null {
