@@ -13,32 +13,50 @@ const STRING_COLUMNS = [
 
 const encoder = new TextEncoder();
 
-/** A nullable UTF-8 column from JS strings. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A nullable UTF-8 column from JS strings. The values are joined and encoded in one call when they are all ASCII (the
+ * usual case: byte offsets are then character offsets). In Chromium each `encodeInto` call crosses into the browser's
+ * C++ bindings; one call per value cost ~0.7 µs, which was a third of a CloudTrail event's parse time.
+ */
 export function utf8Vector(values: readonly (string | null)[]): Vector<Utf8> {
   const n = values.length;
   const offsets = new Int32Array(n + 1);
   const validity = new Uint8Array((n + 7) >> 3);
+  const parts = new Array<string>(n);
   let nulls = 0;
-  let capacity = 64;
-  for (let i = 0; i < n; i++) capacity += (values[i]?.length ?? 0) * 3;
-  let bytes = new Uint8Array(capacity);
-  let end = 0;
+  let chars = 0;
   for (let i = 0; i < n; i++) {
     const value = values[i];
-    if (value === null || value === undefined) nulls++;
-    else {
+    if (value === null || value === undefined) {
+      nulls++;
+      parts[i] = '';
+    } else {
       validity[i >> 3]! |= 1 << (i & 7);
-      if (end + value.length * 3 > bytes.length) {
-        const grown = new Uint8Array(Math.max(bytes.length * 2, end + value.length * 3));
-        grown.set(bytes.subarray(0, end));
-        bytes = grown;
-      }
-      end += encoder.encodeInto(value, bytes.subarray(end)).written;
+      parts[i] = value;
+      chars += value.length;
     }
-    offsets[i + 1] = end;
+    offsets[i + 1] = chars;
+  }
+  const joined = parts.join('');
+  let bytes: Uint8Array;
+  if (!NON_ASCII.test(joined)) bytes = encoder.encode(joined);
+  else {
+    // Value by value: encoding the joined text would pair a lone high surrogate at the end of one value with a low
+    // surrogate starting the next, which encoded apart are two U+FFFD.
+    bytes = new Uint8Array(chars * 3 + 64);
+    let end = 0;
+    for (let i = 0; i < n; i++) {
+      const value = parts[i]!;
+      if (NON_ASCII.test(value)) end += encoder.encodeInto(value, bytes.subarray(end)).written;
+      else for (let j = 0; j < value.length; j++) bytes[end++] = value.charCodeAt(j);
+      offsets[i + 1] = end;
+    }
+    bytes = bytes.subarray(0, end);
   }
   return makeVector(
-    makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? validity : null, valueOffsets: offsets, data: bytes.subarray(0, end) }),
+    makeData({ type: new Utf8(), length: n, nullCount: nulls, nullBitmap: nulls ? validity : null, valueOffsets: offsets, data: bytes }),
   );
 }
 

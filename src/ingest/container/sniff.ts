@@ -2,7 +2,7 @@
 // with a one-line description the UI can show ("gzip → NDJSON, UTF-8").
 import { CsvParser, isBlankCsvRecord, type CsvDelimiter } from './csv-text';
 import { encodingLabel, textDecoderFor, type TextEncodingName } from './encoding';
-import { KiB, isGzipMagic, openBlob, peekStream, type OpenOptions } from './streams';
+import { KiB, isGzipMagic, monotonicProgress, openBlob, peekStream, type OpenOptions } from './streams';
 
 export type ContainerKind = 'gzip' | 'zip' | 'parquet' | 'text' | 'binary' | 'empty';
 export type TextShape = 'json-array' | 'json-object' | 'ndjson' | 'csv' | 'unknown';
@@ -80,7 +80,8 @@ export interface SniffedSource {
  * 64 KiB of the decompressed content are sniffed too (`sniff.inner`). Options are those of `openBlob`.
  */
 export async function sniffSource(source: Blob | ReadableStream<Uint8Array>, options: OpenOptions = {}): Promise<SniffedSource> {
-  const raw = await peekStream(openBlob(source, { ...options, compression: 'none' }), SNIFF_BYTES);
+  const rawOptions: OpenOptions = monotonicProgress({ ...options, compression: 'none' });
+  const raw = await peekStream(openBlob(source, rawOptions), SNIFF_BYTES);
   let outer = sniffBytes(raw.head, { complete: raw.complete, tail: raw.complete ? raw.head : undefined });
   if (outer.container === 'parquet' && !raw.complete && source instanceof Blob) {
     // Parquet keeps its schema in the footer: a file without the trailing magic was cut short.
@@ -90,7 +91,11 @@ export async function sniffSource(source: Blob | ReadableStream<Uint8Array>, opt
   // The raw stream already counts progress and hashes; the gzip layer only decompresses and guards.
   const { signal, maxBytes, maxRatio, ratioAfterBytes, name, decoder } = options;
   const content = await peekStream(
-    openBlob(raw.stream, { signal, maxBytes, maxRatio, ratioAfterBytes, name, decoder, compression: 'gzip' }),
+    openBlob(raw.stream, {
+      signal, maxBytes, maxRatio, ratioAfterBytes, name, decoder, compression: 'gzip',
+      // A dropped file can be read again (hashed and counted again) if Chromium's gzip decoder gives up on it.
+      ...(source instanceof Blob ? { reread: () => openBlob(source, rawOptions) } : {}),
+    }),
     SNIFF_BYTES,
   );
   const inner = sniffBytes(content.head, { complete: content.complete });

@@ -403,10 +403,64 @@ export function nativeGunzipReadsMultiMember(): Promise<boolean> {
   return nativeMultiMember;
 }
 
-export type DecoderChoice = 'auto' | 'native' | 'fflate';
+/**
+ * `first`, and when it fails, the rest from `again()`: a second reading of the same bytes from the start, of which the
+ * part `first` already delivered is skipped. An abort never falls back, and a failure of `again()` is the stream's.
+ */
+export function resumingStream(
+  first: ReadableStream<Uint8Array>,
+  again: () => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>,
+  signal?: AbortSignal,
+): ReadableStream<Uint8Array> {
+  let reader = first.getReader();
+  let delivered = 0;
+  let skip = 0; // bytes of the second reading still to drop
+  let resumed = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await reader.read();
+          } catch (error) {
+            if (resumed || signal?.aborted) throw error;
+            resumed = true;
+            reader.releaseLock();
+            reader = (await again()).getReader();
+            skip = delivered;
+            continue;
+          }
+          if (result.done) return controller.close();
+          let chunk = result.value;
+          if (skip > 0) {
+            const dropped = Math.min(skip, chunk.length);
+            skip -= dropped;
+            chunk = chunk.subarray(dropped);
+          }
+          if (chunk.length === 0) continue;
+          delivered += chunk.length;
+          controller.enqueue(chunk);
+          return;
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * 'auto' is native where it reads multi-member gzip; elsewhere (Chromium) a dropped file is decoded natively first and,
+ * if that fails (a second member, or damage), read again with fflate ('resume'). Chromium's zlib inflates CloudTrail
+ * delivery files several times faster than fflate's JavaScript, and almost every .gz has one member.
+ */
+export type DecoderChoice = 'auto' | 'native' | 'fflate' | 'resume';
 
 /** A gzip decoder that reads multi-member files: the native one where it can, fflate's streaming Gunzip otherwise. */
-export async function gunzipDecoder(choice: DecoderChoice = 'auto'): Promise<Decode> {
+export async function gunzipDecoder(choice: Exclude<DecoderChoice, 'resume'> = 'auto'): Promise<Decode> {
   if (choice === 'native' || (choice === 'auto' && (await nativeGunzipReadsMultiMember()))) return nativeDecode('gzip');
   return fflateDecode((ondata) => new Gunzip(ondata));
 }
@@ -446,8 +500,25 @@ export interface OpenOptions extends ExpansionLimits {
   onProgress?: (bytesRead: number, totalBytes: number | undefined) => void;
   /** Receives the SHA-256 of the source bytes (as received, before decompression) once they have all been read. */
   onSha256?: (hex: string) => void;
-  /** Which gzip decoder; 'auto' picks native when it reads multi-member gzip. */
+  /** Which gzip decoder; 'auto' picks native when it reads multi-member gzip, 'resume' where the bytes can be read again. */
   decoder?: DecoderChoice;
+  /** For a stream source: the same compressed bytes again from the start (for 'resume'); a Blob is simply read again. */
+  reread?: () => ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>;
+}
+
+/** The options with an onProgress that never goes back: a second reading of the source counts its bytes from zero. */
+export function monotonicProgress<T extends OpenOptions>(options: T): T {
+  const report = options.onProgress;
+  if (!report) return options;
+  let shown = 0;
+  return {
+    ...options,
+    onProgress: (n: number, total: number | undefined) => {
+      if (n <= shown) return;
+      shown = n;
+      report(n, total);
+    },
+  };
 }
 
 export function isGzipMagic(head: Uint8Array): boolean {
@@ -464,15 +535,26 @@ export function openBlob(source: Blob | ReadableStream<Uint8Array>, options: Ope
   let mapError: ((error: unknown) => unknown) | undefined;
   return relayStream(
     async () => {
-      const { stream, gzip } = await openSource(source, options);
+      const sourceOptions = monotonicProgress(options);
+      const { stream, gzip } = await openSource(source, sourceOptions);
       if (!gzip) return stream;
       // The ratio is taken against the compressed bytes handed to the decoder; small pieces keep that count close to
       // what it has actually consumed, so a bomb is caught soon after the ratio threshold.
       let fed = 0;
       guard = new ExpansionGuard(what, options, () => fed);
       mapError = decompressionError(what);
-      const decode = await gunzipDecoder(options.decoder);
-      return decode(stream.pipeThrough(boundedChunks(64 * KiB)).pipeThrough(countingStream((n) => (fed = n))));
+      const feed = (compressed: ReadableStream<Uint8Array>) =>
+        compressed.pipeThrough(boundedChunks(64 * KiB)).pipeThrough(countingStream((n) => (fed = Math.max(fed, n))));
+      const reread =
+        options.reread ?? (source instanceof Blob ? async () => (await openSource(source, { ...sourceOptions, compression: 'gzip' })).stream : undefined);
+      let choice = options.decoder ?? 'auto';
+      if (choice === 'auto' && reread && !(await nativeGunzipReadsMultiMember())) choice = 'resume';
+      if (choice === 'resume' && reread) {
+        const gunzip = fflateDecode((ondata) => new Gunzip(ondata));
+        return resumingStream(nativeDecode('gzip')(feed(stream)), async () => gunzip(feed(await reread())), options.signal);
+      }
+      const decode = await gunzipDecoder(choice === 'resume' ? 'fflate' : choice);
+      return decode(feed(stream));
     },
     {
       signal: options.signal,

@@ -2,8 +2,9 @@
 // bytes as received, decodes text in every supported encoding, and stops promptly when cancelled.
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IngestError } from '../../../src/ingest/container/errors';
+import { sniffSource } from '../../../src/ingest/container/sniff';
 import {
   MiB,
   consume,
@@ -12,12 +13,13 @@ import {
   hashBlob,
   nativeGunzipReadsMultiMember,
   openBlob,
+  resumingStream,
   sha256Transform,
   type DecodeStats,
 } from '../../../src/ingest/container/streams';
 import { chunkedBytes, endlessStream, gzip, latin1, readBytes, readStrings, readText, te, utf16 } from './helpers';
 
-const decoders = ['auto', 'native', 'fflate'] as const;
+const decoders = ['auto', 'native', 'fflate', 'resume'] as const;
 
 /** 1 GiB of zeros as 64 gzip members of 16 MiB each (~1 MiB on disk): a bomb that is quick to build. */
 function zeroBomb(): Blob {
@@ -82,6 +84,100 @@ describe('openBlob: gzip', () => {
   it('a genuine file well under the limits is read in full', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, arn: `arn:aws:iam::1:role/r${i % 50}` })).join('\n');
     expect(await readText(openBlob(new Blob([gzip(rows)]), { maxRatio: 200, ratioAfterBytes: 0 }))).toBe(rows);
+  });
+});
+
+describe("'resume': native gzip first, fflate from where it stopped", () => {
+  const Native = globalThis.DecompressionStream;
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A DecompressionStream that gives up after `limit` output bytes, as Chromium's does at a second gzip member. */
+  function stopsAfter(limit: number): { opened: () => number } {
+    let opened = 0;
+    class GivesUp {
+      readable: ReadableStream<Uint8Array>;
+      writable: WritableStream<Uint8Array>;
+      constructor(format: CompressionFormat) {
+        opened++;
+        const real = new Native(format);
+        let out = 0;
+        const cut = new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            if (out + chunk.length > limit) {
+              controller.enqueue(chunk.subarray(0, limit - out));
+              throw new TypeError('Junk found after end of compressed data.');
+            }
+            out += chunk.length;
+            controller.enqueue(chunk);
+          },
+        });
+        this.writable = real.writable;
+        this.readable = real.readable.pipeThrough(cut);
+      }
+    }
+    vi.stubGlobal('DecompressionStream', GivesUp);
+    return { opened: () => opened };
+  }
+
+  const text = Array.from({ length: 40_000 }, (_, i) => `{"n":${i},"s":"é${'x'.repeat(i % 50)}"}`).join('\n') + '\n';
+
+  it('reads the rest again with fflate, skipping what was delivered: same text, one digest, progress never goes back', async () => {
+    const stub = stopsAfter(123_457);
+    const file = new Blob([gzip(text)]);
+    const digests: string[] = [];
+    const progress: number[] = [];
+    const out = await readText(
+      openBlob(file, { decoder: 'resume', onSha256: (hex) => digests.push(hex), onProgress: (n) => progress.push(n) }),
+    );
+    expect(out).toBe(text);
+    expect(stub.opened()).toBe(1);
+    const expected = createHash('sha256').update(new Uint8Array(await file.arrayBuffer())).digest('hex');
+    expect(new Set(digests)).toEqual(new Set([expected]));
+    expect(progress.at(-1)).toBe(file.size);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('the import path (sniffSource on a dropped file) falls back the same way, and a damaged file keeps its message', async () => {
+    stopsAfter(70_001);
+    const bytes = gzip(text);
+    const digests: string[] = [];
+    const { sniff, stream } = await sniffSource(new Blob([bytes]), { decoder: 'resume', name: 'x.json.gz', onSha256: (hex) => digests.push(hex) });
+    expect(sniff.container).toBe('gzip');
+    expect(await readText(stream)).toBe(text);
+    expect(digests.at(-1)).toBe(createHash('sha256').update(bytes).digest('hex'));
+
+    const cut = new Blob([bytes.subarray(0, bytes.length - 5000)]);
+    const error = await sniffSource(cut, { decoder: 'resume', name: 'cut.json.gz' }).then((s) => readText(s.stream)).catch((e: unknown) => e);
+    expect((error as IngestError).message).toMatch(/^cut\.json\.gz could not be decompressed: the compressed data is truncated or corrupt \(.*invalid|unexpected/);
+  });
+
+  it('resumingStream never falls back after an abort, and a failure of the second reading is the stream\'s', async () => {
+    const bytes = (t: string) => new TextEncoder().encode(t);
+    // Delivers 'abc', then fails.
+    const failing = () => {
+      let pulls = 0;
+      return new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            if (pulls++ === 0) controller.enqueue(bytes('abc'));
+            else controller.error(new Error('first gave up'));
+          },
+        },
+        { highWaterMark: 0 },
+      );
+    };
+    const aborted = new AbortController();
+    aborted.abort();
+    let reread = 0;
+    const again = () => {
+      reread++;
+      return new Blob([bytes('abcdef')]).stream();
+    };
+    await expect(readText(resumingStream(failing(), again, aborted.signal))).rejects.toThrow('first gave up');
+    expect(reread).toBe(0);
+    expect(await readText(resumingStream(failing(), again))).toBe('abcdef');
+    expect(reread).toBe(1);
+    await expect(readText(resumingStream(failing(), () => failing()))).rejects.toThrow('first gave up');
   });
 });
 

@@ -33,11 +33,37 @@ describe('eventsToIpc', () => {
     expect(rows[2]).toMatchObject({ actor: "x'); DROP TABLE t; --", outcome: null, is_write: null });
   });
 
-  it('grows its byte buffer for long strings', () => {
+  it('holds long non-ASCII strings', () => {
     const long = 'é'.repeat(100_000);
     const vector = utf8Vector([long, null, 'a']);
     expect(vector.get(0)).toBe(long);
     expect(vector.get(1)).toBeNull();
     expect(vector.get(2)).toBe('a');
+  });
+
+  it('encodes ASCII columns in one piece and mixed ones value by value, with the same bytes as one value at a time', () => {
+    const encoder = new TextEncoder();
+    const cases: (string | null)[][] = [
+      ['a', '', null, 'bcd', ''],
+      [null, null],
+      [],
+      ['plain', 'ünï', null, '', '🚀x', 'tail'],
+      // Lone surrogates at value edges: each must become its own U+FFFD, not a pair across two values.
+      ['ab\ud83d', '\ude80cd', '\ud83d', null, '\ude80'],
+    ];
+    for (const values of cases) {
+      const vector = utf8Vector(values);
+      expect(vector.length).toBe(values.length);
+      const data = vector.data[0]!;
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        if (value === null) {
+          expect(vector.get(i)).toBeNull();
+          continue;
+        }
+        const bytes = data.values.subarray(data.valueOffsets[i], data.valueOffsets[i + 1]);
+        expect([...bytes]).toEqual([...encoder.encode(value)]);
+      }
+    }
   });
 });
