@@ -6,10 +6,14 @@ import type { CanonicalEvent } from './canonical';
 
 type EventColumn = Exclude<keyof CanonicalEvent, 'source_file'>;
 
-const STRING_COLUMNS = [
-  'platform', 'source_format', 'event_id', 'actor', 'actor_alt', 'actor_type', 'account', 'credential_id', 'action',
-  'resource', 'resource_account', 'source_ip', 'user_agent', 'outcome', 'error_code', 'session_type',
-] as const satisfies readonly EventColumn[];
+// One reader per column: a fixed property name keeps each access monomorphic (e[name] with a varying name was not).
+const STRING_COLUMNS: readonly [EventColumn, (e: CanonicalEvent) => unknown][] = [
+  ['platform', (e) => e.platform], ['source_format', (e) => e.source_format], ['event_id', (e) => e.event_id], ['actor', (e) => e.actor],
+  ['actor_alt', (e) => e.actor_alt], ['actor_type', (e) => e.actor_type], ['account', (e) => e.account],
+  ['credential_id', (e) => e.credential_id], ['action', (e) => e.action], ['resource', (e) => e.resource],
+  ['resource_account', (e) => e.resource_account], ['source_ip', (e) => e.source_ip], ['user_agent', (e) => e.user_agent],
+  ['outcome', (e) => e.outcome], ['error_code', (e) => e.error_code], ['session_type', (e) => e.session_type],
+];
 
 const encoder = new TextEncoder();
 
@@ -39,10 +43,9 @@ export function utf8Vector(values: readonly (string | null)[]): Vector<Utf8> {
     }
     offsets[i + 1] = chars;
   }
-  const joined = parts.join('');
-  let bytes: Uint8Array;
-  if (!NON_ASCII.test(joined)) bytes = encoder.encode(joined);
-  else {
+  // Every character is one byte exactly when the text is all ASCII (anything else takes 2–4 bytes per UTF-16 unit).
+  let bytes = encoder.encode(parts.join(''));
+  if (bytes.length !== chars) {
     // Value by value: encoding the joined text would pair a lone high surrogate at the end of one value with a low
     // surrogate starting the next, which encoded apart are two U+FFFD.
     bytes = new Uint8Array(chars * 3 + 64);
@@ -77,8 +80,11 @@ export function float64Vector(values: readonly (number | null)[]): Vector<Float6
   return makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: nulls ? validity : null, data }));
 }
 
-/** Encode one batch of events of one file as an Arrow IPC stream. Times travel as epoch-ms doubles (cast on commit). */
-export function eventsToIpc(events: readonly CanonicalEvent[], fileId: string): Uint8Array {
+/**
+ * Encode one batch of events of one file as an Arrow IPC stream. Times travel as epoch-ms doubles (cast on commit); the
+ * file id is the same for the whole batch, so it is not sent (see stagedEventSelect).
+ */
+export function eventsToIpc(events: readonly CanonicalEvent[]): Uint8Array {
   const n = events.length;
   const column = <T>(pick: (e: CanonicalEvent) => T): T[] => {
     const out = new Array<T>(n);
@@ -86,19 +92,25 @@ export function eventsToIpc(events: readonly CanonicalEvent[], fileId: string): 
     return out;
   };
   const vectors: Record<string, Vector> = { event_time_ms: float64Vector(column((e) => e.event_time)) };
-  for (const name of STRING_COLUMNS) {
-    vectors[name] = utf8Vector(column((e) => (e[name] === null || e[name] === undefined ? null : String(e[name]))));
+  for (const [name, pick] of STRING_COLUMNS) {
+    vectors[name] = utf8Vector(
+      column((e) => {
+        const value = pick(e);
+        return typeof value === 'string' ? value : value === null || value === undefined ? null : String(value);
+      }),
+    );
   }
   vectors.bytes = float64Vector(column((e) => e.bytes));
   vectors.records = float64Vector(column((e) => e.records));
   vectors.is_write = float64Vector(column((e) => (e.is_write === null ? null : e.is_write ? 1 : 0)));
-  vectors.file_id = utf8Vector(column(() => fileId));
   vectors.source_row = float64Vector(column((e) => e.source_row));
   return tableToIPC(new Table(vectors), 'stream');
 }
 
-/** The staging → events column list, with the casts the transport types need. */
-export const STAGED_EVENT_SELECT = `
+/** The staging → events column list, with the casts the transport types need; `fileIdSql` is the batch's file id as SQL. */
+export function stagedEventSelect(fileIdSql: string): string {
+  return `
   make_timestamp(CAST(round(event_time_ms * 1000) AS BIGINT)) AS event_time, platform, source_format, event_id, actor, actor_alt,
   actor_type, account, credential_id, action, resource, resource_account, source_ip, user_agent, outcome, error_code, bytes, records,
-  CAST(is_write AS BOOLEAN) AS is_write, session_type, file_id, CAST(source_row AS BIGINT) AS source_row`;
+  CAST(is_write AS BOOLEAN) AS is_write, session_type, ${fileIdSql} AS file_id, CAST(source_row AS BIGINT) AS source_row`;
+}

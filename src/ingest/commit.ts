@@ -4,7 +4,7 @@ import type { Engine, EngineSession } from '../engine/types';
 import { quoteIdent, sqlValue } from '../engine/sql';
 import type { CanonicalIdentity, ChangeWindow, IdentityAlias, RejectedRow, ResourceClass } from './canonical';
 import type { InventoryUpdate } from './inventory/json-inventories';
-import { eventsToIpc, STAGED_EVENT_SELECT } from './arrow-batch';
+import { eventsToIpc, stagedEventSelect } from './arrow-batch';
 import type { CanonicalEvent } from './canonical';
 import type { EventField } from './csv-events';
 import resolveSql from './sql/resolve.sql?raw';
@@ -136,7 +136,7 @@ export class ImportTransaction {
   /** Stage a batch of parsed events (JSON sources). */
   async addEvents(fileId: string, events: readonly CanonicalEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.addEventsIpc(eventsToIpc(events, fileId), fileId, events.length);
+    await this.addEventsIpc(eventsToIpc(events), fileId, events.length);
   }
 
   /**
@@ -150,7 +150,7 @@ export class ImportTransaction {
     await this.timed(async () => {
       await this.tx.insertArrowIPC(ipc, { table: batch, create: true });
       await this.tx.exec(
-        `INSERT INTO events SELECT ${this.narrowed()} FROM (SELECT ${STAGED_EVENT_SELECT}, NULL AS identity_key, NULL AS resolution FROM ${quoteIdent(batch)})
+        `INSERT INTO events SELECT ${this.narrowed()} FROM (SELECT ${stagedEventSelect(sqlValue(fileId))}, NULL AS identity_key, NULL AS resolution FROM ${quoteIdent(batch)})
           ${this.sliceWhere('WHERE')};
          DROP TABLE ${quoteIdent(batch)};`,
         this.opts(),

@@ -24,12 +24,28 @@ export function isObj(value: unknown): value is Obj {
  */
 export function field(value: unknown, key: string): unknown {
   if (!isObj(value)) return undefined;
-  if (Object.prototype.hasOwnProperty.call(value, key)) return value[key];
-  const lower = key.toLowerCase();
-  for (const k of Object.keys(value)) {
-    if (k.length === key.length && k.toLowerCase() === lower) return value[k];
+  if (hasOwn.call(value, key)) return value[key];
+  // Most lookups miss (optional fields): compare in place rather than lower-case every key (no allocations).
+  for (const k in value) {
+    if (k.length === key.length && hasOwn.call(value, k) && sameIgnoringCase(k, key)) return value[k];
   }
   return undefined;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** `a.toLowerCase() === b.toLowerCase()` for strings of equal length, without copying them when they are ASCII. */
+function sameIgnoringCase(a: string, b: string): boolean {
+  for (let i = 0; i < a.length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0x80 || y >= 0x80) return a.toLowerCase() === b.toLowerCase();
+    if (x >= 65 && x <= 90) x |= 32;
+    if (y >= 65 && y <= 90) y |= 32;
+    if (x !== y) return false;
+  }
+  return true;
 }
 
 /** A dotted path (`userIdentity.sessionContext.sessionIssuer.arn`); numeric segments index arrays (`resources.0.ARN`). */

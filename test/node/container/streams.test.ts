@@ -111,7 +111,7 @@ describe("'resume': native gzip first, fflate from where it stopped", () => {
             controller.enqueue(chunk);
           },
         });
-        this.writable = real.writable;
+        this.writable = real.writable as unknown as WritableStream<Uint8Array>;
         this.readable = real.readable.pipeThrough(cut);
       }
     }

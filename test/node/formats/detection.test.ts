@@ -1,7 +1,7 @@
 // Detection by content: each format claims its own records and none of its look-alikes; hostile input never throws.
 import { describe, expect, it } from 'vitest';
 import { LOG_FORMATS, bestFormatFor, detectLogFormat, normaliseRecord } from '../../../src/ingest/formats';
-import { MAX_TEXT } from '../../../src/ingest/formats/util';
+import { field, MAX_TEXT } from '../../../src/ingest/formats/util';
 import type { LogFormat } from '../../../src/ingest/formats';
 
 /** One minimal but real-shaped record per format (format name → record). */
@@ -188,5 +188,21 @@ describe('hostile input never throws', () => {
 
   it('detection survives hostile samples too', () => {
     expect(() => detectLogFormat([throwing, proxy, deep, huge, null])).not.toThrow();
+  });
+});
+
+describe('field: exact key first, then the same key in another case', () => {
+  it('matches ASCII keys ignoring case only, own properties only, and non-ASCII keys as toLowerCase does', () => {
+    const record = JSON.parse('{"EventName":"a","eventname":"b","[x]":1,"ÉTAT":"é","Ärger":2}') as Record<string, unknown>;
+    expect(field(record, 'eventname')).toBe('b');
+    expect(field(record, 'EVENTNAME')).toBe('a');
+    expect(field(record, 'EventNamf')).toBeUndefined();
+    expect(field(record, '{X}')).toBeUndefined(); // '[' | 32 is '{': only letters fold
+    expect(field(record, '[X]')).toBe(1);
+    expect(field(record, 'état')).toBe('é');
+    expect(field(record, 'ärger')).toBe(2);
+    expect(field(record, 'Constructor')).toBeUndefined();
+    expect(field(record, '__PROTO__')).toBeUndefined();
+    expect(field([1], '0')).toBeUndefined();
   });
 });

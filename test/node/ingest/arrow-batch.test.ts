@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
-import { eventsToIpc, STAGED_EVENT_SELECT, utf8Vector } from '../../../src/ingest/arrow-batch';
+import { eventsToIpc, stagedEventSelect, utf8Vector } from '../../../src/ingest/arrow-batch';
 import type { CanonicalEvent } from '../../../src/ingest/canonical';
 
 const base: CanonicalEvent = {
@@ -26,8 +26,8 @@ describe('eventsToIpc', () => {
       { ...base, event_id: null, actor: '', user_agent: 'Mozilla/5.0 — ünïcödé 🚀 <script>alert(1)</script>', bytes: null, is_write: true, source_row: 8 },
       { ...base, event_id: 'e3', actor: "x'); DROP TABLE t; --", outcome: null, is_write: null, source_row: 9 },
     ];
-    await engine.insertArrowIPC(eventsToIpc(events, 'f9'), { table: 'ipc_events', create: true });
-    const { rows } = await engine.queryRows(`SELECT ${STAGED_EVENT_SELECT} FROM ipc_events ORDER BY source_row`);
+    await engine.insertArrowIPC(eventsToIpc(events), { table: 'ipc_events', create: true });
+    const { rows } = await engine.queryRows(`SELECT ${stagedEventSelect("'f9'")} FROM ipc_events ORDER BY source_row`);
     expect(rows[0]).toMatchObject({ event_time: '2026-01-02T03:04:05.678Z', event_id: 'e1', bytes: 12.5, is_write: false, file_id: 'f9', source_row: 7 });
     expect(rows[1]).toMatchObject({ event_id: null, actor: '', user_agent: 'Mozilla/5.0 — ünïcödé 🚀 <script>alert(1)</script>', bytes: null, is_write: true });
     expect(rows[2]).toMatchObject({ actor: "x'); DROP TABLE t; --", outcome: null, is_write: null });
