@@ -1,7 +1,7 @@
 // Canonical events → Arrow IPC record batches, the bridge from our parsers to DuckDB (no JSON extension needed).
 // Buffers are built directly (makeData): Arrow's builders compile code with `new Function`, which our CSP forbids,
 // and writing offsets and bytes ourselves is also several times faster.
-import { Float64, makeData, makeVector, Table, tableToIPC, Utf8, type Vector } from 'apache-arrow';
+import { Bool, Dictionary, Float64, Int32, Int64, makeData, makeVector, Table, tableToIPC, TimestampMicrosecond, Utf8, type Vector } from 'apache-arrow';
 import type { CanonicalEvent } from './canonical';
 
 type EventColumn = Exclude<keyof CanonicalEvent, 'source_file'>;
@@ -80,37 +80,99 @@ export function float64Vector(values: readonly (number | null)[]): Vector<Float6
   return makeVector(makeData({ type: new Float64(), length: n, nullCount: nulls, nullBitmap: nulls ? validity : null, data }));
 }
 
+/** A nullable BOOLEAN column. */
+function boolVector(values: readonly (boolean | null)[]): Vector<Bool> {
+  const n = values.length;
+  const data = new Uint8Array((n + 7) >> 3);
+  const validity = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) nulls++;
+    else {
+      validity[i >> 3]! |= 1 << (i & 7);
+      if (value) data[i >> 3]! |= 1 << (i & 7);
+    }
+  }
+  return makeVector(makeData({ type: new Bool(), length: n, nullCount: nulls, nullBitmap: nulls ? validity : null, data }));
+}
+
 /**
- * Encode one batch of events of one file as an Arrow IPC stream. Times travel as epoch-ms doubles (cast on commit); the
- * file id is the same for the whole batch, so it is not sent (see stagedEventSelect).
+ * 64-bit integers from whole numbers below 2^53, written as two 32-bit halves (little-endian, as every browser is):
+ * no BigInt per value.
  */
-export function eventsToIpc(events: readonly CanonicalEvent[]): Uint8Array {
+function int64Words(values: ArrayLike<number>): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  const words = new Int32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    const high = Math.floor(value / 4294967296);
+    words[2 * i] = value - high * 4294967296; // 0 ≤ low < 2^32, stored as its two's-complement bits
+    words[2 * i + 1] = high;
+  }
+  return out;
+}
+
+/** The batch's file id: one dictionary entry that every row points to. */
+function constantVector(value: string, n: number): Vector {
+  return makeVector(
+    makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: new Int32Array(n), dictionary: utf8Vector([value]) }),
+  );
+}
+
+/** A VARCHAR column of nulls. */
+function nullUtf8Vector(n: number): Vector<Utf8> {
+  return makeVector(
+    makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap: new Uint8Array((n + 7) >> 3), valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) }),
+  );
+}
+
+/**
+ * Encode one batch of events of one file as an Arrow IPC stream with exactly the columns and types of the `events`
+ * table, in its order: DuckDB appends it to `events` as it is (no scratch table, no casts). Times are microseconds
+ * (TIMESTAMP's own unit; sub-millisecond vendor times keep their precision); identity columns are left empty.
+ */
+export function eventsToIpc(events: readonly CanonicalEvent[], fileId: string): Uint8Array {
   const n = events.length;
   const column = <T>(pick: (e: CanonicalEvent) => T): T[] => {
     const out = new Array<T>(n);
     for (let i = 0; i < n; i++) out[i] = pick(events[i]!);
     return out;
   };
-  const vectors: Record<string, Vector> = { event_time_ms: float64Vector(column((e) => e.event_time)) };
+  const micros = new Float64Array(n);
+  for (let i = 0; i < n; i++) micros[i] = Math.round(events[i]!.event_time * 1000);
+  const vectors: Record<string, Vector> = {
+    event_time: makeVector(makeData({ type: new TimestampMicrosecond(), length: n, nullCount: 0, data: int64Words(micros) })),
+  };
+  const strings = new Map<string, Vector>();
   for (const [name, pick] of STRING_COLUMNS) {
-    vectors[name] = utf8Vector(
-      column((e) => {
-        const value = pick(e);
-        return typeof value === 'string' ? value : value === null || value === undefined ? null : String(value);
-      }),
+    strings.set(
+      name,
+      utf8Vector(
+        column((e) => {
+          const value = pick(e);
+          return typeof value === 'string' ? value : value === null || value === undefined ? null : String(value);
+        }),
+      ),
     );
   }
-  vectors.bytes = float64Vector(column((e) => e.bytes));
-  vectors.records = float64Vector(column((e) => e.records));
-  vectors.is_write = float64Vector(column((e) => (e.is_write === null ? null : e.is_write ? 1 : 0)));
-  vectors.source_row = float64Vector(column((e) => e.source_row));
+  for (const name of EVENT_COLUMNS) {
+    if (name === 'event_time') continue;
+    const text = strings.get(name);
+    if (text) vectors[name] = text;
+    else if (name === 'bytes') vectors.bytes = float64Vector(column((e) => e.bytes));
+    else if (name === 'records') vectors.records = float64Vector(column((e) => e.records));
+    else if (name === 'is_write') vectors.is_write = boolVector(column((e) => e.is_write));
+    else if (name === 'file_id') vectors.file_id = constantVector(fileId, n);
+    else if (name === 'source_row') vectors.source_row = makeVector(makeData({ type: new Int64(), length: n, nullCount: 0, data: int64Words(column((e) => e.source_row)) }));
+    else vectors[name] = nullUtf8Vector(n); // identity_key, resolution: set by resolution
+  }
   return tableToIPC(new Table(vectors), 'stream');
 }
 
-/** The staging → events column list, with the casts the transport types need; `fileIdSql` is the batch's file id as SQL. */
-export function stagedEventSelect(fileIdSql: string): string {
-  return `
-  make_timestamp(CAST(round(event_time_ms * 1000) AS BIGINT)) AS event_time, platform, source_format, event_id, actor, actor_alt,
-  actor_type, account, credential_id, action, resource, resource_account, source_ip, user_agent, outcome, error_code, bytes, records,
-  CAST(is_write AS BOOLEAN) AS is_write, session_type, ${fileIdSql} AS file_id, CAST(source_row AS BIGINT) AS source_row`;
-}
+/** The columns of the `events` table (schema.sql), in order: the IPC batches carry exactly these. */
+export const EVENT_COLUMNS = [
+  'event_time', 'platform', 'source_format', 'event_id', 'actor', 'actor_alt', 'actor_type', 'account', 'credential_id', 'action',
+  'resource', 'resource_account', 'source_ip', 'user_agent', 'outcome', 'error_code', 'bytes', 'records', 'is_write', 'session_type',
+  'file_id', 'source_row', 'identity_key', 'resolution',
+] as const;

@@ -4,7 +4,7 @@ import type { Engine, EngineSession } from '../engine/types';
 import { quoteIdent, sqlValue } from '../engine/sql';
 import type { CanonicalIdentity, ChangeWindow, IdentityAlias, RejectedRow, ResourceClass } from './canonical';
 import type { InventoryUpdate } from './inventory/json-inventories';
-import { eventsToIpc, stagedEventSelect } from './arrow-batch';
+import { eventsToIpc } from './arrow-batch';
 import type { CanonicalEvent } from './canonical';
 import type { EventField } from './csv-events';
 import resolveSql from './sql/resolve.sql?raw';
@@ -136,22 +136,26 @@ export class ImportTransaction {
   /** Stage a batch of parsed events (JSON sources). */
   async addEvents(fileId: string, events: readonly CanonicalEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.addEventsIpc(eventsToIpc(events), fileId, events.length);
+    await this.addEventsIpc(eventsToIpc(events, fileId), fileId, events.length);
   }
 
   /**
-   * Add a batch already encoded as Arrow IPC by the reader (see arrow-batch.ts for its columns): it lands in a scratch
-   * table and moves into `events` with the transport casts, batch by batch, while the reader parses the next one.
+   * Add a batch already encoded as Arrow IPC by the reader (arrow-batch.ts: the columns of `events`, in order). It is
+   * appended to `events` as it is; only an import with limits (omitted fields, a time slice) goes through a scratch
+   * table to apply them.
    */
   async addEventsIpc(ipc: Uint8Array, fileId: string, rows = 0): Promise<void> {
-    const batch = `${this.prefix}_batch`;
     this.eventFiles.add(fileId);
     this.touchedFiles.add(fileId);
     await this.timed(async () => {
+      if (!this.limits.timeSlice && !this.limits.omit?.length) {
+        await this.tx.insertArrowIPC(ipc, { table: 'events', create: false });
+        return;
+      }
+      const batch = `${this.prefix}_batch`;
       await this.tx.insertArrowIPC(ipc, { table: batch, create: true });
       await this.tx.exec(
-        `INSERT INTO events SELECT ${this.narrowed()} FROM (SELECT ${stagedEventSelect(sqlValue(fileId))}, NULL AS identity_key, NULL AS resolution FROM ${quoteIdent(batch)})
-          ${this.sliceWhere('WHERE')};
+        `INSERT INTO events SELECT ${this.narrowed()} FROM ${quoteIdent(batch)} ${this.sliceWhere('WHERE')};
          DROP TABLE ${quoteIdent(batch)};`,
         this.opts(),
       );

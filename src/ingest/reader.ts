@@ -264,7 +264,7 @@ async function* readJson(
   const flush = function* (force: boolean): Generator<ReaderMessage> {
     if (events.length >= ctx.options.batchRows || (force && events.length > 0)) {
       total += events.length;
-      yield { type: 'events', fileId: ctx.fileId, ipc: eventsToIpc(events), rows: events.length };
+      yield { type: 'events', fileId: ctx.fileId, ipc: eventsToIpc(events, ctx.fileId), rows: events.length };
       events = [];
     }
     if (rejected.length >= REJECT_FLUSH || (force && rejected.length > 0)) {
@@ -519,11 +519,11 @@ async function* readParquet(blob: Blob, ctx: FileContext): AsyncGenerator<Reader
     if ('reject' in result) rejected.push({ source_row: i + 1, reason: result.reject });
     else events.push(...result.events);
     if (events.length >= ctx.options.batchRows) {
-      yield { type: 'events', fileId: ctx.fileId, ipc: eventsToIpc(events), rows: events.length };
+      yield { type: 'events', fileId: ctx.fileId, ipc: eventsToIpc(events, ctx.fileId), rows: events.length };
       events = [];
     }
   }
-  if (events.length) yield { type: 'events', fileId: ctx.fileId, ipc: eventsToIpc(events), rows: events.length };
+  if (events.length) yield { type: 'events', fileId: ctx.fileId, ipc: eventsToIpc(events, ctx.fileId), rows: events.length };
   if (rejected.length) yield { type: 'rejected', fileId: ctx.fileId, rows: rejected };
 }
 

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
-import { eventsToIpc, stagedEventSelect, utf8Vector } from '../../../src/ingest/arrow-batch';
+import { readFileSync } from 'node:fs';
+import { EVENT_COLUMNS, eventsToIpc, utf8Vector } from '../../../src/ingest/arrow-batch';
 import type { CanonicalEvent } from '../../../src/ingest/canonical';
 
 const base: CanonicalEvent = {
@@ -20,17 +21,36 @@ describe('eventsToIpc', () => {
   });
   afterAll(() => engine.close());
 
-  it('round-trips through DuckDB', async () => {
+  it('has the columns of the events table, in order, so DuckDB appends a batch as it is', async () => {
+    await engine.exec(readFileSync('src/ingest/sql/schema.sql', 'utf8'));
+    const { rows } = await engine.queryRows(
+      `SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'events' AND table_catalog = current_database() ORDER BY ordinal_position`,
+    );
+    expect(rows.map((r) => r.name)).toEqual([...EVENT_COLUMNS]);
+  });
+
+  it('round-trips through DuckDB: appended to events with every type kept', async () => {
+    await engine.exec(readFileSync('src/ingest/sql/schema.sql', 'utf8'));
+    await engine.exec('DELETE FROM events');
     const events: CanonicalEvent[] = [
       base,
       { ...base, event_id: null, actor: '', user_agent: 'Mozilla/5.0 — ünïcödé 🚀 <script>alert(1)</script>', bytes: null, is_write: true, source_row: 8 },
-      { ...base, event_id: 'e3', actor: "x'); DROP TABLE t; --", outcome: null, is_write: null, source_row: 9 },
+      { ...base, event_id: 'e3', actor: "x'); DROP TABLE t; --", outcome: null, is_write: null, bytes: Number.NaN, source_row: 9 },
+      // Microseconds survive; times before 1970 and rows past 2^32 are whole 64-bit values.
+      { ...base, event_id: 'e4', event_time: Date.UTC(2026, 0, 2, 3, 4, 5, 678) + 0.901, source_row: 2 ** 33 + 5 },
+      { ...base, event_id: 'e5', event_time: Date.UTC(1969, 11, 31, 23, 59, 59, 500), source_row: 10 },
     ];
-    await engine.insertArrowIPC(eventsToIpc(events), { table: 'ipc_events', create: true });
-    const { rows } = await engine.queryRows(`SELECT ${stagedEventSelect("'f9'")} FROM ipc_events ORDER BY source_row`);
-    expect(rows[0]).toMatchObject({ event_time: '2026-01-02T03:04:05.678Z', event_id: 'e1', bytes: 12.5, is_write: false, file_id: 'f9', source_row: 7 });
-    expect(rows[1]).toMatchObject({ event_id: null, actor: '', user_agent: 'Mozilla/5.0 — ünïcödé 🚀 <script>alert(1)</script>', bytes: null, is_write: true });
-    expect(rows[2]).toMatchObject({ actor: "x'); DROP TABLE t; --", outcome: null, is_write: null });
+    await engine.insertArrowIPC(eventsToIpc(events, 'f9'), { table: 'events', create: false });
+    const { rows } = await engine.queryRows(
+      `SELECT strftime(event_time, '%Y-%m-%d %H:%M:%S.%f') AS t, * EXCLUDE (event_time) FROM events ORDER BY source_row`,
+    );
+    expect(rows.map((r) => r.t)).toEqual([
+      '2026-01-02 03:04:05.678000', '2026-01-02 03:04:05.678000', '2026-01-02 03:04:05.678000', '1969-12-31 23:59:59.500000', '2026-01-02 03:04:05.678901',
+    ]);
+    expect(rows[0]).toMatchObject({ event_id: 'e1', bytes: 12.5, is_write: false, file_id: 'f9', source_row: 7, identity_key: null, resolution: null });
+    expect(rows[1]).toMatchObject({ event_id: null, actor: '', user_agent: 'Mozilla/5.0 — ünïcödé 🚀 <script>alert(1)</script>', bytes: null, is_write: true, file_id: 'f9' });
+    expect(rows[2]).toMatchObject({ actor: "x'); DROP TABLE t; --", outcome: null, is_write: null, bytes: null });
+    expect(rows[4]).toMatchObject({ event_id: 'e4', source_row: 2 ** 33 + 5 });
   });
 
   it('holds long non-ASCII strings', () => {
