@@ -6,6 +6,9 @@ import { ImportTransaction, STEP_EVENTS, type CommitSummary, type EvidenceFileRe
 import { mappedEventsSelect, type EventColumnMapping } from './csv-events';
 import type { EvidenceReader, FileInfo, FileSource, MappingRequest } from './protocol';
 
+/** Least time between two progress reports while files are read. */
+const PROGRESS_EVERY_MS = 120;
+
 export interface ImportProgress {
   phase: 'reading' | 'committing';
   filesDone: number;
@@ -84,7 +87,16 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
     phase: 'reading', filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0), rows: 0, currentFile: null,
   };
   const bytesByFile = new Map<string, number>();
-  const emit = () => options.onProgress?.({ ...progress });
+  const emit = () => {
+    lastEmit = performance.now();
+    options.onProgress?.({ ...progress });
+  };
+  // Reports while reading are at most ~8 a second: each one renders the progress bars, and a 100-file drop sends
+  // over a thousand messages (renders on the main thread took CPU from the parsing workers).
+  let lastEmit = 0;
+  const emitSometimes = () => {
+    if (performance.now() - lastEmit >= PROGRESS_EVERY_MS) emit();
+  };
   const tx = new ImportTransaction(engine, importId, signal);
   if (options.limits) tx.limits = options.limits;
   const registered: string[] = [];
@@ -227,7 +239,7 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
         }
         // A large import commits in steps so that DuckDB never holds more than one step uncompressed.
         if ((message.type === 'events' || message.type === 'csv-events') && tx.uncommittedEvents >= (options.stepEvents ?? STEP_EVENTS)) await tx.checkpoint();
-        emit();
+        emitSometimes();
       }
     } finally {
       // Ends the reader (and its worker) whether the loop finished, broke on a cancel or threw.
