@@ -70,6 +70,8 @@ describe('eventsToIpc', () => {
       ['plain', 'ünï', null, '', '🚀x', 'tail'],
       // Lone surrogates at value edges: each must become its own U+FFFD, not a pair across two values.
       ['ab\ud83d', '\ude80cd', '\ud83d', null, '\ude80'],
+      // Non-ASCII values early, then a long run of ASCII: the buffer must grow for all that follows.
+      ['🚀'.repeat(3000), 'é'.repeat(5000), ...Array.from({ length: 200 }, (_, i) => `ascii-${i}`.repeat(20))],
     ];
     for (const values of cases) {
       const vector = utf8Vector(values);
