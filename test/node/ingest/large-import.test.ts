@@ -94,4 +94,26 @@ describe('large imports', () => {
     // Rows outside the slice are not "rejected": only the ragged line and the unreadable time are.
     expect(await rows('SELECT count(*) AS n FROM rejected_rows')).toEqual([{ n: 2 }]);
   });
+
+  it('narrows JSON events the same way (their batches then go through a scratch table), with and without limits', async () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      eventVersion: '1.08',
+      userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::123456789012:user/svc-${i % 7}`, accountId: '123456789012', accessKeyId: `AKIASVC${i % 7}` },
+      eventTime: new Date(Date.UTC(2026, 2, 1) + i * 60_000).toISOString(),
+      eventSource: 's3.amazonaws.com', eventName: 'GetObject', awsRegion: 'us-east-1', sourceIPAddress: `10.0.0.${i % 250}`,
+      userAgent: 'aws-cli/2.15', requestParameters: { bucketName: `bucket-${i % 17}` }, eventID: `evt-${i}`, readOnly: true, eventType: 'AwsApiCall',
+    }));
+    const file = () => new File([JSON.stringify({ Records: records })], 'trail.json');
+    const from = Date.UTC(2026, 2, 1, 10);
+    const to = Date.UTC(2026, 2, 1, 11);
+    const narrow = await run([file()], { batchRows: 500, limits: { timeSlice: { from, to }, omit: ['user_agent', 'resource'] } });
+    expect(narrow.status).toBe('committed');
+    const summary = `SELECT count(*) AS n, min(event_time) AS lo, max(event_time) AS hi, count(user_agent) AS ua, count(resource) AS res FROM events`;
+    expect((await rows(summary))[0]).toEqual({ n: 61, lo: new Date(from).toISOString(), hi: new Date(to).toISOString(), ua: 0, res: 0 });
+    expect(await rows("SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE 'stg_%'")).toEqual([{ n: 0 }]);
+
+    await engine.exec('DELETE FROM events; DELETE FROM evidence_files;');
+    expect((await run([file()], { batchRows: 500 })).status).toBe('committed');
+    expect((await rows(summary))[0]).toMatchObject({ n: 3000, ua: 3000, res: 3000 });
+  });
 });
