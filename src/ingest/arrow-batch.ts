@@ -155,25 +155,22 @@ export function eventsToIpc(events: readonly CanonicalEvent[], fileId: string): 
     for (let i = 0; i < n; i++) out[i] = pick(events[i]!);
     return out;
   };
-  const micros = new Float64Array(n);
-  for (let i = 0; i < n; i++) micros[i] = Math.round(events[i]!.event_time * 1000);
-  const vectors: Record<string, Vector> = {
-    event_time: makeVector(makeData({ type: new TimestampMicrosecond(), length: n, nullCount: 0, data: int64Words(micros) })),
+  const noText = nullUtf8Vector(n);
+  const built: Record<string, Vector> = {
+    event_time: makeVector(
+      makeData({ type: new TimestampMicrosecond(), length: n, nullCount: 0, data: int64Words(column((e) => Math.round(e.event_time * 1000))) }),
+    ),
+    bytes: float64Vector(column((e) => e.bytes)),
+    records: float64Vector(column((e) => e.records)),
+    is_write: boolVector(column((e) => e.is_write)),
+    file_id: constantVector(fileId, n),
+    source_row: makeVector(makeData({ type: new Int64(), length: n, nullCount: 0, data: int64Words(column((e) => e.source_row)) })),
+    identity_key: noText, // set by resolution
+    resolution: noText,
   };
-  const strings = new Map<string, Vector>();
-  for (const [name, pick] of STRING_COLUMNS) strings.set(name, utf8Column(events, pick));
-  for (const name of EVENT_COLUMNS) {
-    if (name === 'event_time') continue;
-    const text = strings.get(name);
-    if (text) vectors[name] = text;
-    else if (name === 'bytes') vectors.bytes = float64Vector(column((e) => e.bytes));
-    else if (name === 'records') vectors.records = float64Vector(column((e) => e.records));
-    else if (name === 'is_write') vectors.is_write = boolVector(column((e) => e.is_write));
-    else if (name === 'file_id') vectors.file_id = constantVector(fileId, n);
-    else if (name === 'source_row') vectors.source_row = makeVector(makeData({ type: new Int64(), length: n, nullCount: 0, data: int64Words(column((e) => e.source_row)) }));
-    else vectors[name] = nullUtf8Vector(n); // identity_key, resolution: set by resolution
-  }
-  return tableToIPC(new Table(vectors), 'stream');
+  for (const [name, pick] of STRING_COLUMNS) built[name] = utf8Column(events, pick);
+  // In the table's order: DuckDB appends by position.
+  return tableToIPC(new Table(Object.fromEntries(EVENT_COLUMNS.map((name) => [name, built[name]!]))), 'stream');
 }
 
 /** The columns of the `events` table (schema.sql), in order: the IPC batches carry exactly these. */

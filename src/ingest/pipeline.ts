@@ -87,13 +87,13 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
     phase: 'reading', filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: files.reduce((n, f) => n + f.size, 0), rows: 0, currentFile: null,
   };
   const bytesByFile = new Map<string, number>();
+  // Reports while reading are at most ~8 a second: each one renders the progress bars, and a 100-file drop sends
+  // over a thousand messages (renders on the main thread took CPU from the parsing workers).
+  let lastEmit = 0;
   const emit = () => {
     lastEmit = performance.now();
     options.onProgress?.({ ...progress });
   };
-  // Reports while reading are at most ~8 a second: each one renders the progress bars, and a 100-file drop sends
-  // over a thousand messages (renders on the main thread took CPU from the parsing workers).
-  let lastEmit = 0;
   const emitSometimes = () => {
     if (performance.now() - lastEmit >= PROGRESS_EVERY_MS) emit();
   };

@@ -7,7 +7,7 @@ import { warmUpIngest } from '../ingest/warmup';
 import { estimateImport, type ImportEstimate } from '../ingest/estimate';
 import type { ImportLimits } from '../ingest/commit';
 import type { EvidenceReader } from '../ingest/protocol';
-import { formatBytes, formatCount, formatMemory as gib } from '../lib/format';
+import { formatBytes, formatCount, formatMemory } from '../lib/format';
 import { CATALOGUE } from '../detections/catalog';
 import { analysisFingerprint, prepareContext, runAnalysis, type RunReport } from '../detections/runner';
 import type { EventColumnMapping } from '../ingest/csv-events';
@@ -148,8 +148,8 @@ function oversizeMessage(files: readonly File[], estimate: ImportEstimate): stri
   const bytes = files.reduce((n, f) => n + f.size, 0);
   return (
     `Not imported: ${names} (${formatBytes(bytes)}, about ${formatCount(Math.round(estimate.events / 1000) * 1000)} events) would need about ` +
-    `${gib(estimate.neededBytes)} of working memory, and this tab's DuckDB can use about ${gib(estimate.availableBytes)} ` +
-    `(${gib(estimate.usedBytes)} already in use). Nothing was read and the workspace is unchanged. Load a narrower column set or a time ` +
+    `${formatMemory(estimate.neededBytes)} of working memory, and this tab's DuckDB can use about ${formatMemory(estimate.availableBytes)} ` +
+    `(${formatMemory(estimate.usedBytes)} already in use). Nothing was read and the workspace is unchanged. Load a narrower column set or a time ` +
     'slice, or split the files and analyse them in separate workspaces.'
   );
 }

@@ -1,12 +1,11 @@
 // A drop refused because it would not fit in this tab: what it would take, and the two ways to narrow it (a narrower
 // column set, a time slice). Nothing was read; Cancel leaves the workspace as it is.
 import { useEffect, useId, useRef, useState } from 'react';
-import { formatBytes, formatCount, formatMemory as gib } from '../../lib/format';
+import { formatBytes, formatCount, formatMemory } from '../../lib/format';
 import { NARROW_OMIT } from '../../ingest/estimate';
 import type { ImportLimits } from '../../ingest/commit';
 import { dismissOversize, importWithLimits } from '../../state/actions';
 import { useAppState, useServices } from '../context';
-
 
 /** datetime-local text (read as UTC) → epoch ms, or null. */
 function utcMs(value: string): number | null {
@@ -93,7 +92,7 @@ export function OversizeDialog() {
             {sliceAsked && !sliceValid && <p className="error">Give both times, the first not after the second.</p>}
           </fieldset>
           <p role="status" aria-label="Memory estimate">
-            {narrow ? 'With the narrower column set: ' : 'As dropped: '}about {gib(shown.neededBytes)} needed, {gib(shown.availableBytes)} available
+            {narrow ? 'With the narrower column set: ' : 'As dropped: '}about {formatMemory(shown.neededBytes)} needed, {formatMemory(shown.availableBytes)} available
             {sliceAsked ? '; a time slice keeps only the events in it, which the estimate cannot count before reading.' : '.'}
           </p>
           <div className="actions">
