@@ -172,6 +172,22 @@ export class DuckEngine implements Engine {
 
   /** Start a pending query, poll it to completion (or cancel it), and collect the Arrow IPC stream. */
   private async runPending(backend: DuckBackend, sql: string, signal?: AbortSignal, connection = backend.connection): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    await this.pendingParts(backend, sql, signal, connection, (part) => parts.push(part));
+    return concatBytes(parts);
+  }
+
+  /**
+   * Start a pending query, poll it to completion (or cancel it), and hand over its Arrow IPC stream as DuckDB sends it:
+   * the schema, then one part per fetch, never concatenated.
+   */
+  private async pendingParts(
+    backend: DuckBackend,
+    sql: string,
+    signal: AbortSignal | undefined,
+    connection: number,
+    onPart: (part: Uint8Array) => void,
+  ): Promise<void> {
     const { bindings } = backend;
     const generation = this.generation;
     if (signal?.aborted) throw new QueryCancelledError();
@@ -190,28 +206,24 @@ export class DuckEngine implements Engine {
       }
       header = await bindings.pollPendingQuery(connection);
     }
-    const parts: Uint8Array[] = [header];
+    onPart(header);
     for (;;) {
       if (signal?.aborted) throw new QueryCancelledError();
       const chunk = await bindings.fetchQueryResults(connection);
       if (!chunk || chunk.byteLength === 0) break;
-      parts.push(chunk);
+      onPart(chunk);
     }
-    return concatBytes(parts);
   }
 
   query(sql: string, options: QueryOptions = {}): Promise<Table> {
     return this.enqueue(async (backend) => tableFromIPC(await this.runPending(backend, sql, options.signal)), options.signal);
   }
 
-  queryIpc(sql: string, options: QueryOptions = {}): Promise<Uint8Array> {
+  streamIpc(sql: string, onPart: (part: Uint8Array) => void, options: QueryOptions = {}): Promise<void> {
     return this.enqueue(async (backend) => {
-      const bytes = await this.runPending(backend, sql, options.signal);
+      await this.pendingParts(backend, sql, options.signal, backend.connection, onPart);
       // DuckDB sends the schema and the batches without the stream's end marker; readers of a stored stream need it.
-      const out = new Uint8Array(bytes.byteLength + END_OF_STREAM.byteLength);
-      out.set(bytes);
-      out.set(END_OF_STREAM, bytes.byteLength);
-      return out;
+      onPart(END_OF_STREAM.slice());
     }, options.signal);
   }
 

@@ -66,8 +66,12 @@ export interface Engine {
   query(sql: string, options?: QueryOptions): Promise<Table>;
   /** Like query, converted to UI values through the single conversion module. */
   queryRows(sql: string, options?: QueryOptions): Promise<RowsResult>;
-  /** The last result as the Arrow IPC stream bytes DuckDB produced (no decoding: for copying data out as it is). */
-  queryIpc(sql: string, options?: QueryOptions): Promise<Uint8Array>;
+  /**
+   * The last result as the Arrow IPC stream DuckDB produces, handed to `onPart` piece by piece as it is fetched (schema,
+   * record batches, end-of-stream marker): for copying data out as it is, without ever holding it whole. Each part is
+   * the caller's own (its buffer may be transferred).
+   */
+  streamIpc(sql: string, onPart: (part: Uint8Array) => void, options?: QueryOptions): Promise<void>;
   /** Run statements for their effect. */
   exec(sql: string, options?: QueryOptions): Promise<void>;
   /** Insert an Arrow IPC stream (schema + record batches). */

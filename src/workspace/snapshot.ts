@@ -1,7 +1,6 @@
 // Snapshots: the canonical tables copied out of DuckDB as gzipped Arrow IPC and written to IndexedDB in one
 // transaction, so reopening rebuilds the workspace without re-parsing any evidence. A snapshot becomes current only
 // when it is complete; a reload or a full disk half-way leaves the previous one in charge.
-import { tableFromIPC } from 'apache-arrow';
 import type { Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
@@ -18,43 +17,88 @@ export const ANALYSIS_TABLES = ['findings', 'findings_entity_risk'] as const;
 
 const CHUNK_ROWS = 250_000;
 
-export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+/** A gzip stream fed in parts: `push` each part in order, then `finish` for the compressed bytes (or `cancel`). */
+export interface GzipParts {
+  /** The part's buffer may be transferred: it is unusable afterwards. */
+  push(part: Uint8Array): void;
+  finish(): Promise<Uint8Array>;
+  cancel(): void;
 }
 
-let gzipWorker: Worker | null = null;
+/** Compression in this thread (Node tests, where there are no workers). */
+function gzipHere(): GzipParts {
+  const stream = new CompressionStream('gzip');
+  const writer = stream.writable.getWriter() as WritableStreamDefaultWriter<Uint8Array>;
+  const out = new Response(stream.readable).arrayBuffer();
+  out.catch(() => undefined);
+  return {
+    push: (part) => void writer.write(part).catch(() => undefined),
+    finish: async () => {
+      await writer.close();
+      return new Uint8Array(await out);
+    },
+    cancel: () => void writer.abort().catch(() => undefined),
+  };
+}
+
+interface GzipWorker {
+  worker: Worker;
+  pending: Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>;
+  /** Why it stopped, once it has: later jobs on it fail at once. */
+  dead: Error | null;
+}
+
+let gzipWorker: GzipWorker | null = null;
 let gzipJobs = 0;
-const gzipPending = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>();
+
+function compressionWorker(): GzipWorker {
+  if (gzipWorker) return gzipWorker;
+  const worker = new Worker(new URL('./gzip.worker.ts', import.meta.url), { type: 'module', name: 'driftline-gzip' });
+  const current: GzipWorker = { worker, pending: new Map(), dead: null };
+  worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string }>) => {
+    const job = current.pending.get(event.data.id);
+    current.pending.delete(event.data.id);
+    if (event.data.out) job?.resolve(event.data.out);
+    else job?.reject(new Error(`compressing a snapshot chunk failed: ${event.data.error ?? 'unknown error'}`));
+  };
+  worker.onerror = (event) => {
+    // A dead compression worker fails the save in progress (nothing half-written is kept) and is made again next time.
+    current.dead = new Error(`the compression worker stopped: ${event.message || 'unknown error'}`);
+    for (const job of current.pending.values()) job.reject(current.dead);
+    current.pending.clear();
+    if (gzipWorker === current) gzipWorker = null;
+    worker.terminate();
+  };
+  gzipWorker = current;
+  return current;
+}
 
 /**
- * gzip in a worker of its own where there are workers (the tab), else here (Node tests). The bytes are transferred,
- * not copied: `bytes` is unusable afterwards.
+ * gzip in a worker of its own where there are workers (the tab), else here. Parts are transferred, not copied, as they
+ * are pushed: the worker compresses while the next ones are fetched, and nothing waits whole and uncompressed.
  */
-export function gzipOffThread(bytes: Uint8Array): Promise<Uint8Array> {
-  if (typeof Worker === 'undefined') return gzip(bytes);
-  if (!gzipWorker) {
-    const worker = new Worker(new URL('./gzip.worker.ts', import.meta.url), { type: 'module', name: 'driftline-gzip' });
-    worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string }>) => {
-      const job = gzipPending.get(event.data.id);
-      gzipPending.delete(event.data.id);
-      if (event.data.out) job?.resolve(event.data.out);
-      else job?.reject(new Error(`compressing a snapshot chunk failed: ${event.data.error ?? 'unknown error'}`));
-    };
-    worker.onerror = (event) => {
-      // A dead compression worker fails the save in progress (nothing half-written is kept) and is made again next time.
-      for (const job of gzipPending.values()) job.reject(new Error(`the compression worker stopped: ${event.message || 'unknown error'}`));
-      gzipPending.clear();
-      gzipWorker = null;
-      worker.terminate();
-    };
-    gzipWorker = worker;
-  }
+export function gzipParts(): GzipParts {
+  if (typeof Worker === 'undefined') return gzipHere();
+  const target = compressionWorker();
   const id = ++gzipJobs;
-  const worker = gzipWorker;
-  return new Promise((resolve, reject) => {
-    gzipPending.set(id, { resolve, reject });
-    worker.postMessage({ id, bytes }, [bytes.buffer as ArrayBuffer]);
-  });
+  return {
+    push(part) {
+      if (target.dead) return;
+      // Only a view that is its whole buffer can be handed over without taking its neighbours along.
+      const own = part.byteOffset === 0 && part.byteLength === part.buffer.byteLength ? part : part.slice();
+      target.worker.postMessage({ id, part: own }, [own.buffer as ArrayBuffer]);
+    },
+    finish() {
+      if (target.dead) return Promise.reject(target.dead);
+      return new Promise((resolve, reject) => {
+        target.pending.set(id, { resolve, reject });
+        target.worker.postMessage({ id, end: true });
+      });
+    },
+    cancel() {
+      if (!target.dead) target.worker.postMessage({ id, cancel: true });
+    },
+  };
 }
 
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
@@ -79,26 +123,41 @@ export async function readTables(
   await ensureSchema(engine);
   const tables: SnapshotTable[] = [];
   const chunks = new Map<string, Uint8Array>();
-  const compressing: Promise<void>[] = [];
-  for (const name of names) {
-    // Deleted rows (duplicates dropped at commit, merged identities) leave gaps in rowid: walk up to the last rowid.
-    const { rows } = await engine.queryRows(`SELECT count(*) AS n, coalesce(max(rowid), -1) + 1 AS bound FROM ${quoteIdent(name)}`, signal ? { signal } : {});
-    const total = Number(rows[0]?.n ?? 0);
-    const bound = Number(rows[0]?.bound ?? 0);
-    const table: SnapshotTable = { name, rows: total, blobIds: [] };
-    // rowid ranges, not OFFSET: each chunk is read once, however large the table.
-    for (let offset = 0; offset < bound; offset += CHUNK_ROWS) {
-      // DuckDB's own IPC bytes are stored as they are: decoding them only to count rows, never re-encoding.
-      const ipc = await engine.queryIpc(`SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${offset} AND rowid < ${offset + CHUNK_ROWS}`, signal ? { signal } : {});
-      if (tableFromIPC(ipc).numRows === 0) continue;
-      const id = newId('b');
-      // The next chunk is read from DuckDB while this one is compressed; at most two wait uncompressed (~90 MB each).
-      if (compressing.length >= 2) await compressing.shift();
-      compressing.push(gzipOffThread(ipc).then((gz) => void chunks.set(id, gz)));
-      table.blobIds.push(id);
+  const options = signal ? { signal } : {};
+  // The chunk whose last parts are still being compressed.
+  let compressing: Promise<void> | null = null;
+  try {
+    for (const name of names) {
+      // rowid ranges, not OFFSET: each chunk is read once, however large the table. Deleted rows (duplicates dropped at
+      // commit, merged identities) leave gaps in rowid, so the chunks are those that hold rows.
+      const { rows } = await engine.queryRows(
+        `SELECT rowid // ${CHUNK_ROWS} AS chunk, count(*) AS n FROM ${quoteIdent(name)} GROUP BY chunk ORDER BY chunk`,
+        options,
+      );
+      const table: SnapshotTable = { name, rows: rows.reduce((n, r) => n + Number(r.n), 0), blobIds: [] };
+      for (const row of rows) {
+        const offset = Number(row.chunk) * CHUNK_ROWS;
+        const id = newId('b');
+        // DuckDB's own IPC bytes are stored as they are, compressed part by part as they are fetched.
+        // The previous chunk is finished first: one chunk's parts at most wait uncompressed.
+        if (compressing) await compressing;
+        const gz = gzipParts();
+        try {
+          await engine.streamIpc(`SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${offset} AND rowid < ${offset + CHUNK_ROWS}`, (part) => gz.push(part), options);
+        } catch (error) {
+          gz.cancel();
+          throw error;
+        }
+        compressing = gz.finish().then((bytes) => void chunks.set(id, bytes));
+        table.blobIds.push(id);
+      }
+      tables.push(table);
     }
-    tables.push(table);
-    await Promise.all(compressing.splice(0));
+    if (compressing) await compressing;
+  } catch (error) {
+    // A failed read leaves no compression running behind it (nor an unhandled failure of one).
+    await compressing?.catch(() => undefined);
+    throw error;
   }
   return { tables, chunks };
 }

@@ -56,8 +56,8 @@ export class FakeEngine implements Engine {
   async queryRows(sql: string, options?: QueryOptions): Promise<RowsResult> {
     return tableToRows(await this.query(sql, options));
   }
-  async queryIpc(sql: string, options?: QueryOptions): Promise<Uint8Array> {
-    return tableToIPC(await this.query(sql, options), 'stream');
+  async streamIpc(sql: string, onPart: (part: Uint8Array) => void, options?: QueryOptions): Promise<void> {
+    onPart(tableToIPC(await this.query(sql, options), 'stream'));
   }
   async exec(sql: string): Promise<void> {
     this.queries.push(sql);

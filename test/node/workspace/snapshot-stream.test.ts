@@ -1,0 +1,71 @@
+// The snapshot leaves DuckDB part by part: the engine hands its Arrow IPC stream over as it is fetched (never gathered
+// into one buffer), each part goes into gzip as it comes, and the chunks are the rowid ranges that hold rows.
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckEngine } from '../../../src/engine/duck-engine';
+import { createNodeEngine } from '../../../src/engine/node/node-engine';
+import { gunzip, gzipParts, readTables } from '../../../src/workspace/snapshot';
+
+const concat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+};
+
+describe('streaming a snapshot out of DuckDB', () => {
+  let engine: DuckEngine;
+  beforeAll(async () => {
+    engine = createNodeEngine();
+    await engine.start();
+    await engine.exec(`CREATE TABLE big AS SELECT range AS n, 'row ' || range AS label FROM range(600000)`);
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('hands the IPC stream over in parts: schema first, the end-of-stream marker last, every row once', async () => {
+    const parts: Uint8Array[] = [];
+    await engine.streamIpc('SELECT * FROM big WHERE n < 300000', (part) => parts.push(part));
+    // Several record batches, each its own part: nothing gathered them into one buffer.
+    expect(parts.length).toBeGreaterThan(3);
+    expect([...parts.at(-1)!]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    const table = tableFromIPC(concat(parts));
+    expect(table.numRows).toBe(300_000);
+    expect(Number(table.getChild('n')!.get(299_999))).toBe(299_999);
+    expect(table.getChild('label')!.get(12)).toBe('row 12');
+  });
+
+  it('gzips parts in order as they are pushed; a cancelled stream gives nothing and does not throw', async () => {
+    const gz = gzipParts();
+    const pieces = ['alpha ', 'beta ', 'gamma'].map((t) => new TextEncoder().encode(t));
+    for (const p of pieces) gz.push(p);
+    expect(new TextDecoder().decode(await gunzip(await gz.finish()))).toBe('alpha beta gamma');
+    const dropped = gzipParts();
+    dropped.push(new TextEncoder().encode('never finished'));
+    expect(() => dropped.cancel()).not.toThrow();
+  });
+
+  it('reads only the rowid chunks that hold rows and counts the rows there are', async () => {
+    await engine.exec('CREATE TABLE gappy AS SELECT * FROM big; DELETE FROM gappy WHERE n < 260000 OR n BETWEEN 500000 AND 500009');
+    const { tables, chunks } = await readTables(engine, undefined, ['gappy']);
+    const [table] = tables;
+    expect(table!.rows).toBe(600_000 - 260_000 - 10);
+    // rowids 0..249,999 hold nothing any more: two chunks, not three.
+    expect(table!.blobIds).toHaveLength(2);
+    let rows = 0;
+    let sum = 0n;
+    for (const id of table!.blobIds) {
+      const t = tableFromIPC(await gunzip(chunks.get(id)!));
+      rows += t.numRows;
+      for (const v of t.getChild('n')!) sum += BigInt(v as bigint);
+    }
+    expect(rows).toBe(table!.rows);
+    let expected = 0n;
+    for (let n = 260_000n; n < 600_000n; n++) if (n < 500_000n || n > 500_009n) expected += n;
+    expect(sum).toBe(expected);
+  });
+});
