@@ -63,31 +63,51 @@ cand AS (
   SELECT * FROM limits
    WHERE (n_networks >= min_networks AND n_families >= min_families) OR len(coalesce(environments, [])) >= 2
 ),
+-- Small numbers for the time analysis below: k for a workload (credential × entity) that could qualify, v for a network or an
+-- agent family. Its windows sort most of the credential events (~780k of a million CloudTrail events); on numbers instead
+-- of strings that takes a fraction of the memory (DuckDB-WASM's heap, which never shrinks, grew 650 MiB on the strings).
+-- Numbered in string order, so every ORDER BY and tie below falls as it would on the strings.
+keys AS MATERIALIZED (
+  SELECT credential_id, entity_key, row_number() OVER (ORDER BY credential_id, entity_key) AS k FROM cand
+),
+vals AS MATERIALIZED (
+  SELECT kind, val, row_number() OVER (ORDER BY kind, val) AS v
+    FROM (SELECT DISTINCT 'n' AS kind, network AS val FROM used WHERE network IS NOT NULL
+          UNION
+          SELECT DISTINCT 'f', ua_family FROM used WHERE ua_family IS NOT NULL)
+),
+used_k AS MATERIALIZED (
+  SELECT k.k, u.credential_id, u.entity_key, u.source_ip, u.user_agent, n.v AS network, f.v AS ua_family
+    FROM used u
+    JOIN keys k USING (credential_id, entity_key)
+    LEFT JOIN vals n ON n.kind = 'n' AND n.val = u.network
+    LEFT JOIN vals f ON f.kind = 'f' AND f.val = u.ua_family
+),
 timeline AS (
-  SELECT e.credential_id, e.entity_key, e.event_time, t.network, t.ua_family
+  SELECT t.k, e.event_time, t.network, t.ua_family
     FROM (SELECT credential_id, entity_key, event_time, source_ip, user_agent FROM ev
            WHERE period <> 'after' AND credential_id IN (SELECT credential_id FROM cand)) e
-    JOIN used t ON t.credential_id = e.credential_id AND t.entity_key = e.entity_key
-               AND t.source_ip IS NOT DISTINCT FROM e.source_ip AND t.user_agent IS NOT DISTINCT FROM e.user_agent
+    JOIN used_k t ON t.credential_id = e.credential_id AND t.entity_key = e.entity_key
+                 AND t.source_ip IS NOT DISTINCT FROM e.source_ip AND t.user_agent IS NOT DISTINCT FROM e.user_agent
 ),
 marked AS (
   SELECT *, CASE WHEN lag(network) OVER p IS NOT DISTINCT FROM network AND lag(ua_family) OVER p IS NOT DISTINCT FROM ua_family
                  THEN 0 ELSE 1 END AS new_run
     FROM timeline
-  WINDOW p AS (PARTITION BY credential_id, entity_key ORDER BY event_time, network, ua_family)
+  WINDOW p AS (PARTITION BY k ORDER BY event_time, network, ua_family)
 ),
 runs AS (
   -- Consecutive uses from the same network and agent family collapse into one run; only a run's first and last use can
   -- start or end an overlap with another workload, so the windows below look at run edges only (few rows, same answer).
-  SELECT credential_id, entity_key, network, ua_family, run, min(event_time) AS run_start, max(event_time) AS run_end
-    FROM (SELECT *, sum(new_run) OVER (PARTITION BY credential_id, entity_key ORDER BY event_time, network, ua_family
-                                       ROWS UNBOUNDED PRECEDING) AS run FROM marked)
+  SELECT k, network, ua_family, run, min(event_time) AS run_start, max(event_time) AS run_end
+    FROM (SELECT *, sum(new_run) OVER (PARTITION BY k ORDER BY event_time, network, ua_family ROWS UNBOUNDED PRECEDING) AS run
+            FROM marked)
    GROUP BY ALL
 ),
 edges AS (
-  SELECT credential_id, entity_key, network, ua_family, run_start AS event_time FROM runs
+  SELECT k, network, ua_family, run_start AS event_time FROM runs
   UNION ALL
-  SELECT credential_id, entity_key, network, ua_family, run_end AS event_time FROM runs WHERE run_end > run_start
+  SELECT k, network, ua_family, run_end AS event_time FROM runs WHERE run_end > run_start
 ),
 -- Distinct networks and agent families in each edge's window [t − window, t] (a RANGE frame, peers included), without
 -- DISTINCT window aggregates, which cost ~50 µs per edge (24 s natively on the 488k edges of a million CloudTrail
@@ -95,77 +115,77 @@ edges AS (
 -- intervals merge into islands per network, and one sweep over island starts, edge times and island ends counts how
 -- many islands are open at each edge time. Same counts, one sort.
 pts AS (
-  SELECT credential_id, entity_key, event_time,
-         min(event_time) OVER (PARTITION BY credential_id, entity_key ORDER BY event_time
+  SELECT k, event_time,
+         min(event_time) OVER (PARTITION BY k ORDER BY event_time
                                RANGE BETWEEN to_minutes(CAST({{window_minutes}} AS INTEGER)) PRECEDING AND CURRENT ROW) AS window_start
-    FROM (SELECT DISTINCT credential_id, entity_key, event_time FROM edges)
+    FROM (SELECT DISTINCT k, event_time FROM edges)
 ),
 kind_edges AS (
-  SELECT DISTINCT credential_id, entity_key, 'n' AS kind, network AS val, event_time FROM edges WHERE network IS NOT NULL
+  SELECT DISTINCT k, 'n' AS kind, network AS val, event_time FROM edges WHERE network IS NOT NULL
   UNION ALL
-  SELECT DISTINCT credential_id, entity_key, 'f', ua_family, event_time FROM edges WHERE ua_family IS NOT NULL
+  SELECT DISTINCT k, 'f', ua_family, event_time FROM edges WHERE ua_family IS NOT NULL
 ),
 islands AS MATERIALIZED (
-  SELECT credential_id, entity_key, kind, val, min(event_time) AS s,
-         max(event_time) + to_minutes(CAST({{window_minutes}} AS INTEGER)) AS e
-    FROM (SELECT *, sum(new_island) OVER (PARTITION BY credential_id, entity_key, kind, val ORDER BY event_time ROWS UNBOUNDED PRECEDING) AS island
-            FROM (SELECT *, CASE WHEN lag(event_time) OVER (PARTITION BY credential_id, entity_key, kind, val ORDER BY event_time)
+  SELECT k, kind, val, min(event_time) AS s, max(event_time) + to_minutes(CAST({{window_minutes}} AS INTEGER)) AS e
+    FROM (SELECT *, sum(new_island) OVER (PARTITION BY k, kind, val ORDER BY event_time ROWS UNBOUNDED PRECEDING) AS island
+            FROM (SELECT *, CASE WHEN lag(event_time) OVER (PARTITION BY k, kind, val ORDER BY event_time)
                                       >= event_time - to_minutes(CAST({{window_minutes}} AS INTEGER)) THEN 0 ELSE 1 END AS new_island
                     FROM kind_edges))
-   GROUP BY credential_id, entity_key, kind, val, island
+   GROUP BY k, kind, val, island
 ),
 sweep AS (
   -- At one instant: islands open (0) before edge times are counted (1), and close (2) after: both ends are inclusive.
-  SELECT credential_id, entity_key, s AS t, 0 AS step, kind, 1 AS delta FROM islands
+  SELECT k, s AS t, 0 AS step, kind, 1 AS delta FROM islands
   UNION ALL
-  SELECT credential_id, entity_key, e, 2, kind, -1 FROM islands
+  SELECT k, e, 2, kind, -1 FROM islands
   UNION ALL
-  SELECT credential_id, entity_key, event_time, 1, NULL, 0 FROM pts
+  SELECT k, event_time, 1, NULL, 0 FROM pts
 ),
 win AS (
-  SELECT c.credential_id, c.entity_key, c.t AS event_time, p.window_start, c.nets, c.fams
+  SELECT c.k, c.t AS event_time, p.window_start, c.nets, c.fams
     FROM (SELECT *, sum(CASE WHEN kind = 'n' THEN delta ELSE 0 END) OVER w AS nets,
                     sum(CASE WHEN kind = 'f' THEN delta ELSE 0 END) OVER w AS fams
             FROM sweep
-          WINDOW w AS (PARTITION BY credential_id, entity_key ORDER BY t, step ROWS UNBOUNDED PRECEDING)) c
-    JOIN pts p ON p.credential_id = c.credential_id AND p.entity_key = c.entity_key AND p.event_time = c.t
+          WINDOW w AS (PARTITION BY k ORDER BY t, step ROWS UNBOUNDED PRECEDING)) c
+    JOIN pts p ON p.k = c.k AND p.event_time = c.t
    WHERE c.step = 1
 ),
 qualified AS (
   SELECT w.*, c.min_networks, c.min_families
-    FROM win w JOIN cand c USING (credential_id, entity_key)
+    FROM win w JOIN keys USING (k) JOIN cand c USING (credential_id, entity_key)
    WHERE w.nets >= c.min_networks AND w.fams >= c.min_families
 ),
 best AS (
   -- The example shown: the window with the most networks, then families; the earliest such.
-  SELECT credential_id, entity_key, min(first_hit) AS first_hit, max(last_hit) AS last_hit, max(max_nets) AS max_nets,
+  SELECT k, min(first_hit) AS first_hit, max(last_hit) AS last_hit, max(max_nets) AS max_nets,
          max(max_fams) AS max_fams, max(hit_days) AS hit_days, arg_min(event_time, rank_key) AS best_time
-    FROM (SELECT credential_id, entity_key, event_time, (-(nets * 1000 + fams), event_time) AS rank_key,
+    FROM (SELECT k, event_time, (-(nets * 1000 + fams), event_time) AS rank_key,
                  min(window_start) OVER c AS first_hit, max(event_time) OVER c AS last_hit, max(nets) OVER c AS max_nets,
                  max(fams) OVER c AS max_fams, count(DISTINCT date_trunc('day', event_time)) OVER c AS hit_days
-            FROM qualified WINDOW c AS (PARTITION BY credential_id, entity_key))
-   GROUP BY credential_id, entity_key
+            FROM qualified WINDOW c AS (PARTITION BY k))
+   GROUP BY k
 ),
 hits AS (
-  SELECT b.credential_id, b.entity_key, b.first_hit, b.last_hit, b.max_nets, b.max_fams, b.hit_days,
-         list_sort(list(DISTINCT i.val) FILTER (WHERE i.kind = 'n')) AS nets_example,
-         list_sort(list(DISTINCT i.val) FILTER (WHERE i.kind = 'f')) AS fams_example
+  SELECT b.k, b.first_hit, b.last_hit, b.max_nets, b.max_fams, b.hit_days,
+         list_sort(list(DISTINCT v.val) FILTER (WHERE i.kind = 'n')) AS nets_example,
+         list_sort(list(DISTINCT v.val) FILTER (WHERE i.kind = 'f')) AS fams_example
     FROM best b
-    JOIN islands i ON i.credential_id = b.credential_id AND i.entity_key = b.entity_key AND b.best_time BETWEEN i.s AND i.e
+    JOIN islands i ON i.k = b.k AND b.best_time BETWEEN i.s AND i.e
+    JOIN vals v ON v.v = i.val
    GROUP BY ALL
 ),
 spans AS (
-  SELECT c.*, h.first_hit, h.last_hit, h.max_nets, h.max_fams, h.nets_example, h.fams_example, h.hit_days,
+  SELECT c.*, keys.k, h.first_hit, h.last_hit, h.max_nets, h.max_fams, h.nets_example, h.fams_example, h.hit_days,
          len(coalesce(c.environments, [])) >= 2 AS cross_env
-    FROM cand c LEFT JOIN hits h USING (credential_id, entity_key)
-   WHERE h.credential_id IS NOT NULL OR len(coalesce(c.environments, [])) >= 2
+    FROM cand c JOIN keys USING (credential_id, entity_key) LEFT JOIN hits h USING (k)
+   WHERE h.k IS NOT NULL OR len(coalesce(c.environments, [])) >= 2
 ),
 bounds AS (
   -- Concurrent use: from the first to the last overlapping window. Across environments: the credential's whole use.
   SELECT s.credential_id, s.entity_key,
          CASE WHEN s.cross_env THEN min(r.run_start) ELSE s.first_hit END AS first_seen,
          CASE WHEN s.cross_env THEN max(r.run_end) ELSE s.last_hit END AS last_seen
-    FROM spans s JOIN runs r USING (credential_id, entity_key)
+    FROM spans s JOIN runs r USING (k)
    GROUP BY s.credential_id, s.entity_key, s.cross_env, s.first_hit, s.last_hit
 ),
 evidence AS (
