@@ -179,7 +179,8 @@ export class DuckEngine implements Engine {
 
   /**
    * Start a pending query, poll it to completion (or cancel it), and hand over its Arrow IPC stream as DuckDB sends it:
-   * the schema, then one part per fetch, never concatenated.
+   * the schema, then one part per fetch, never concatenated. `streaming`: DuckDB computes the result as it is fetched
+   * instead of materialising all of it first (a copy of every row in wasm memory, which never shrinks).
    */
   private async pendingParts(
     backend: DuckBackend,
@@ -187,11 +188,12 @@ export class DuckEngine implements Engine {
     signal: AbortSignal | undefined,
     connection: number,
     onPart: (part: Uint8Array) => void,
+    streaming = false,
   ): Promise<void> {
     const { bindings } = backend;
     const generation = this.generation;
     if (signal?.aborted) throw new QueryCancelledError();
-    let header = await bindings.startPendingQuery(connection, sql, false);
+    let header = await bindings.startPendingQuery(connection, sql, streaming);
     while (header === null) {
       // A reset replaced the instance: stop polling the old one (its callers were already rejected).
       if (generation !== this.generation) throw new EngineCrashedError('The engine was reset');
@@ -221,7 +223,7 @@ export class DuckEngine implements Engine {
 
   streamIpc(sql: string, onPart: (part: Uint8Array) => void, options: QueryOptions = {}): Promise<void> {
     return this.enqueue(async (backend) => {
-      await this.pendingParts(backend, sql, options.signal, backend.connection, onPart);
+      await this.pendingParts(backend, sql, options.signal, backend.connection, onPart, true);
       // DuckDB sends the schema and the batches without the stream's end marker; readers of a stored stream need it.
       onPart(END_OF_STREAM.slice());
     }, options.signal);
