@@ -167,6 +167,18 @@ function throwIfCancelled(signal?: AbortSignal): void {
 }
 
 /**
+ * Store compressed chunks one request at a time, inside the caller's transaction. IndexedDB serialises each value and
+ * hands it to the browser process; a bulk add of them all held every serialised copy at once (~3× the snapshot, for a
+ * moment, in the tab). Each chunk leaves `chunks` once stored, so the tab can let go of it before the transaction ends.
+ */
+async function addChunks(db: DriftlineDB, chunks: Map<string, Uint8Array>, workspaceId: string, snapshotId: string): Promise<void> {
+  for (const [id, data] of [...chunks.entries()]) {
+    await db.blobs.add({ id, workspaceId, snapshotId, bytes: data });
+    chunks.delete(id);
+  }
+}
+
+/**
  * Save the engine's canonical tables as the workspace's new current snapshot (all or nothing). Cancelling the signal
  * at any point before the IndexedDB transaction commits leaves the previous snapshot current and nothing new stored.
  */
@@ -181,7 +193,7 @@ export async function saveSnapshot(db: DriftlineDB, engine: Engine, workspaceId:
   await db.transaction('rw', db.workspaces, db.snapshots, db.blobs, async () => {
     const workspace = await db.workspaces.get(workspaceId);
     if (!workspace) throw new Error('This workspace was deleted meanwhile.');
-    await db.blobs.bulkAdd([...chunks.entries()].map(([id, data]) => ({ id, workspaceId, snapshotId, bytes: data })));
+    await addChunks(db, chunks, workspaceId, snapshotId);
     await db.snapshots.add(record);
     // The last moment a Cancel can still take effect: throwing here aborts the transaction, so nothing is kept.
     throwIfCancelled(signal);
@@ -216,7 +228,7 @@ export async function saveAnalysis(db: DriftlineDB, engine: Engine, workspaceId:
   return db.transaction('rw', db.workspaces, db.snapshots, db.blobs, async () => {
     const workspace = await db.workspaces.get(workspaceId);
     if (!workspace || workspace.snapshotId !== info.basedOn) return false;
-    await db.blobs.bulkAdd([...chunks.entries()].map(([blobId, data]) => ({ id: blobId, workspaceId, snapshotId: id, bytes: data })));
+    await addChunks(db, chunks, workspaceId, id);
     await db.snapshots.add(record);
     const previous = workspace.analysisId;
     await db.workspaces.update(workspaceId, { analysisId: id });
