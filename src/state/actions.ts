@@ -250,9 +250,10 @@ async function importFiles(
     if (report.status === 'committed') {
       commits++;
       // The save and the analysis start together: the snapshot's chunks stream through the gzip worker into IndexedDB
-      // while DuckDB's worker runs the catalogue (their statements interleave), and the findings do not wait for the save. Until the snapshot is
-      // written, a reload comes back without this import; Cancel on the saving bar undoes the whole import (and stops
-      // the analysis of it). The analysis keeps its findings beside the new snapshot only once that snapshot exists.
+      // while DuckDB's worker runs the catalogue (their statements interleave), and the findings do not wait for the
+      // save. Until the snapshot is written, a reload comes back without this import; Cancel on the saving bar undoes the
+      // whole import (and stops the analysis of it). The analysis keeps its findings beside the new snapshot only once
+      // that snapshot exists.
       store.setState({ saving: { label: 'Saving workspace', done: 0, total: 1, unit: 'files', cancel: 'import', note: 'Cancel now undoes the whole import.' } });
       let snapshotSaved!: (id: string | null) => void;
       const newSnapshot = new Promise<string | null>((resolve) => (snapshotSaved = resolve));

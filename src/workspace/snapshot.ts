@@ -5,6 +5,7 @@ import type { Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
 import type { DriftlineDB, SavedAnalysisInfo, SnapshotRecord, SnapshotTable } from './db';
+import { gzipHere, type GzipParts } from './gzip-parts';
 
 /** The tables that are the workspace (findings are recomputed from them, deterministically). */
 export const SNAPSHOT_TABLES = ['evidence_files', 'rejected_rows', 'identities', 'identity_aliases', 'events', 'changes', 'resource_classes', 'actor_resolution'] as const;
@@ -16,30 +17,6 @@ export const SNAPSHOT_TABLES = ['evidence_files', 'rejected_rows', 'identities',
 export const ANALYSIS_TABLES = ['findings', 'findings_entity_risk'] as const;
 
 const CHUNK_ROWS = 250_000;
-
-/** A gzip stream fed in parts: `push` each part in order, then `finish` for the compressed bytes (or `cancel`). */
-export interface GzipParts {
-  /** The part's buffer may be transferred: it is unusable afterwards. */
-  push(part: Uint8Array): void;
-  finish(): Promise<Uint8Array>;
-  cancel(): void;
-}
-
-/** Compression in this thread (Node tests, where there are no workers). */
-function gzipHere(): GzipParts {
-  const stream = new CompressionStream('gzip');
-  const writer = stream.writable.getWriter() as WritableStreamDefaultWriter<Uint8Array>;
-  const out = new Response(stream.readable).arrayBuffer();
-  out.catch(() => undefined);
-  return {
-    push: (part) => void writer.write(part).catch(() => undefined),
-    finish: async () => {
-      await writer.close();
-      return new Uint8Array(await out);
-    },
-    cancel: () => void writer.abort().catch(() => undefined),
-  };
-}
 
 interface GzipWorker {
   worker: Worker;

@@ -4,17 +4,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
+import { concatBytes } from '../../../src/ingest/container/streams';
 import { gunzip, gzipParts, readTables } from '../../../src/workspace/snapshot';
-
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-};
 
 describe('streaming a snapshot out of DuckDB', () => {
   let engine: DuckEngine;
@@ -33,7 +24,7 @@ describe('streaming a snapshot out of DuckDB', () => {
     // Several record batches, each its own part: nothing gathered them into one buffer.
     expect(parts.length).toBeGreaterThan(3);
     expect([...parts.at(-1)!]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
-    const table = tableFromIPC(concat(parts));
+    const table = tableFromIPC(concatBytes(parts));
     expect(table.numRows).toBe(300_000);
     expect(Number(table.getChild('n')!.get(299_999))).toBe(299_999);
     expect(table.getChild('label')!.get(12)).toBe('row 12');
