@@ -25,6 +25,9 @@ export declare function runBrowserWholePath(options: {
   order: string | null;
   eventsPerSec: number | null;
   duckdbBytes: number | null;
+  /** DuckDB-WASM's linear memory after the import, and once the snapshot is saved (it never shrinks). */
+  heapAfterImportBytes: number | null;
+  heapBytes: number | null;
   savedBytes: number | null;
   rendererPeakBytes: number | null;
   rendererRssBytes: number | null;

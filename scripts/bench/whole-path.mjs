@@ -224,6 +224,9 @@ export async function runBrowserWholePath({ context, browser, url, files, expect
       dropToShownMs: state.shown ? state.shown.at - dropAt : null,
       eventsPerSec: d.events && figures.dropToFindingsMs ? (d.events / figures.dropToFindingsMs) * 1000 : null,
       duckdbBytes: d.duckdbBytes ?? null,
+      // DuckDB-WASM's linear memory (it never shrinks): after the import, and its high-water mark once saved.
+      heapAfterImportBytes: num(d.heapBytes),
+      heapBytes: Math.max(num(d.heapBytes) ?? 0, num(picked.save?.detail?.heapBytes) ?? 0) || null,
       savedBytes: picked.save?.detail?.bytes ?? null,
       rendererPeakBytes: renderer?.peakBytes ?? null,
       rendererRssBytes: renderer?.rssBytes ?? null,

@@ -17,7 +17,14 @@ async function createBrowserBackend(): Promise<DuckBackend> {
   // DuckDB's worker script runs inside a host that holds a life lock, so a silent death is noticed too.
   const life = watchWorkerLife('duckdb');
   const worker = new Worker(new URL('./duckdb-host.worker.ts', import.meta.url), { name: 'driftline-duckdb' });
-  worker.postMessage({ type: 'driftline-host', lock: life.name, script: bundle.mainWorker! });
+  const heap = new MessageChannel();
+  worker.postMessage({ type: 'driftline-host', lock: life.name, script: bundle.mainWorker!, port: heap.port2 }, [heap.port2]);
+  const heapAsks = new Map<number, (bytes: number | null) => void>();
+  let heapAsked = 0;
+  heap.port1.onmessage = (event: MessageEvent<{ id: number; heapBytes: number | null }>) => {
+    heapAsks.get(event.data.id)?.(event.data.heapBytes);
+    heapAsks.delete(event.data.id);
+  };
   const crashListeners: ((error: Error) => void)[] = [];
   let crashed = false;
   const crash = (error: Error) => {
@@ -45,9 +52,20 @@ async function createBrowserBackend(): Promise<DuckBackend> {
       await db.registerFileHandle(name, file, duckdb.DuckDBDataProtocol.BROWSER_FILEREADER, true);
     },
     connect: () => db.connectInternal(),
+    heapBytes: () =>
+      new Promise<number | null>((resolve) => {
+        const id = ++heapAsked;
+        heapAsks.set(id, resolve);
+        heap.port1.postMessage({ id });
+        // A worker that is gone never answers: no figure rather than a wait.
+        setTimeout(() => {
+          if (heapAsks.delete(id)) resolve(null);
+        }, 2000);
+      }),
     disconnect: (id) => db.disconnect(id),
     async terminate() {
       life.stop();
+      heap.port1.close();
       await db.terminate();
     },
     onCrash(listener) {

@@ -48,6 +48,8 @@ export interface DuckBackend {
   onCrash(listener: (error: Error) => void): void;
   /** Let timers and abort signals run between polls (needed where the bindings are synchronous). */
   yieldBetweenPolls?: () => Promise<void>;
+  /** Current size of the instance's wasm linear memory, when it can be read. */
+  heapBytes?: () => Promise<number | null>;
 }
 
 export type BackendFactory = () => Promise<DuckBackend>;
@@ -312,10 +314,12 @@ export class DuckEngine implements Engine {
          FROM duckdb_memory()`,
     );
     const row = rows[0] ?? {};
+    const heapBytes = (await this.backend?.heapBytes?.().catch(() => null)) ?? null;
     return {
       usedBytes: Number(row.used ?? 0),
       temporaryBytes: Number(row.temp ?? 0),
       limitBytes: parseMemoryLimit(String(row.lim ?? '')),
+      heapBytes,
     };
   }
 

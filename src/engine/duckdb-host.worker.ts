@@ -1,22 +1,57 @@
 // A classic worker that hosts DuckDB-WASM's own worker script after taking a life lock (see lib/worker-life.ts): when
 // the DuckDB worker dies without an error event (closed, killed, out of memory) the tab still learns of it, restarts the
-// engine and restores the workspace, instead of waiting forever for an answer. No imports: it stays a plain script.
+// engine and restores the workspace, instead of waiting forever for an answer. It also answers, on a port of its own,
+// how large DuckDB's wasm memory is (nothing in DuckDB's API says). No imports: it stays a plain script.
 export {};
 
 interface HostInit {
   type: 'driftline-host';
   lock: string;
   script: string;
+  /** Asked `{ id }`, answers `{ id, heapBytes }`: the wasm memory's size now (null before DuckDB instantiated). */
+  port?: MessagePort;
 }
 
 const host = self as unknown as { onmessage: ((event: MessageEvent<HostInit>) => void) | null; importScripts(url: string): void };
 
+/**
+ * DuckDB's linear memory. Its worker creates it with `new WebAssembly.Memory` and imports it into the module (other
+ * builds export it instead): the constructor and the instantiation are watched, nothing is altered. The imports are never
+ * enumerated: Emscripten's are proxies that resolve symbols when read.
+ */
+let memory: WebAssembly.Memory | null = null;
+
+function watchMemory(): void {
+  const wasm = WebAssembly as unknown as Record<string, unknown>;
+  wasm.Memory = new Proxy(WebAssembly.Memory, {
+    construct(target, args, newTarget) {
+      const created = Reflect.construct(target, args, newTarget) as WebAssembly.Memory;
+      memory = created;
+      return created;
+    },
+  });
+  for (const name of ['instantiate', 'instantiateStreaming'] as const) {
+    const original = wasm[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (typeof original !== 'function') continue;
+    wasm[name] = (...args: unknown[]) =>
+      original.apply(WebAssembly, args).then((result) => {
+        const instance = ((result as { instance?: WebAssembly.Instance }).instance ?? result) as WebAssembly.Instance;
+        if (!memory) for (const value of Object.values(instance?.exports ?? {})) if (value instanceof WebAssembly.Memory) memory = value;
+        return result;
+      });
+  }
+}
+
 host.onmessage = (event) => {
-  const { lock, script } = event.data;
+  const { lock, script, port } = event.data;
   host.onmessage = null;
   if (lock && typeof navigator !== 'undefined' && navigator.locks) {
     // Never released by us: the browser releases it when this worker's global scope goes away.
     navigator.locks.request(lock, () => new Promise<never>(() => undefined)).catch(() => undefined);
+  }
+  if (port) {
+    watchMemory();
+    port.onmessage = (message: MessageEvent<{ id: number }>) => port.postMessage({ id: message.data.id, heapBytes: memory ? memory.buffer.byteLength : null });
   }
   // DuckDB's worker installs its own onmessage; every later message (INSTANTIATE, queries…) goes to it, in order.
   host.importScripts(script);

@@ -21,6 +21,12 @@ export interface EngineMemory {
   limitBytes: number;
   /** Bytes spilled to temporary storage, if any. */
   temporaryBytes: number;
+  /**
+   * Size of DuckDB-WASM's linear memory (null where it cannot be read). It grows with DuckDB's peak working memory (reader
+   * buffers, sorts, uncommitted rows) and never shrinks, so it is what the engine really takes in the tab, high-water
+   * mark included; usedBytes is only what the buffer manager holds now.
+   */
+  heapBytes: number | null;
 }
 
 export interface QueryOptions {

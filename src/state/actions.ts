@@ -214,7 +214,7 @@ async function importFiles(
       performance.measure('driftline:import', {
         start: performance.now() - report.timings.totalMs,
         duration: report.timings.totalMs,
-        detail: { ...report.timings, events: report.summary?.events ?? 0, files: report.files.length, bytes: files.reduce((n, f) => n + f.size, 0), duckdbBytes: memory?.usedBytes ?? null },
+        detail: { ...report.timings, events: report.summary?.events ?? 0, files: report.files.length, bytes: files.reduce((n, f) => n + f.size, 0), duckdbBytes: memory?.usedBytes ?? null, heapBytes: memory?.heapBytes ?? null },
       });
     }
     if (engineCrashes !== crashesBefore) {

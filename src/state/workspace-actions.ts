@@ -195,7 +195,10 @@ export async function saveWorkspace(services: AppServices, options: { signal?: A
   store.setState((state) => ({ workspace: { ...state.workspace, saving: true } }));
   try {
     const stats = await saveSnapshot(workspaces.db, engine, current.id, options.signal);
-    performance.measure('driftline:save', { start: performance.now() - stats.ms, duration: stats.ms, detail: { bytes: stats.bytes, events: stats.rows.events ?? 0 } });
+    const ended = performance.now();
+    // The engine's wasm heap once saved (it never shrinks): `npm run bench` reports it beside the buffer manager's figure.
+    const heapBytes = (await engine.memory().catch(() => null))?.heapBytes ?? null;
+    performance.measure('driftline:save', { start: ended - stats.ms, duration: stats.ms, detail: { bytes: stats.bytes, events: stats.rows.events ?? 0, heapBytes } });
     store.setState((state) => ({ workspace: { ...state.workspace, unsaved: null } }));
     await refreshWorkspaceList(services);
     return 'saved';

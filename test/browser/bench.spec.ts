@@ -60,6 +60,12 @@ for (const dataset of ['csv', 'cloudtrail'] as const) {
     expect(r.duckdbBytes).toBeGreaterThan(0);
     expect(r.savedBytes).toBeGreaterThan(0);
     expect(r.rendererPeakBytes).toBeGreaterThan(0);
+    // DuckDB's wasm memory, as the engine reports it: whole 64 KiB pages, past DuckDB's initial 16 MiB, never smaller
+    // once saved than after the import, and inside the renderer it is part of.
+    expect(r.heapAfterImportBytes! % 65536).toBe(0);
+    expect(r.heapAfterImportBytes).toBeGreaterThan(16 * 2 ** 20);
+    expect(r.heapBytes).toBeGreaterThanOrEqual(r.heapAfterImportBytes!);
+    expect(r.heapBytes).toBeLessThan(r.rendererPeakBytes!);
     expect(r.eventsPerSec).toBeGreaterThan(0);
     expect(r.outside).toEqual([]);
     expect(r.pageErrors).toEqual([]);

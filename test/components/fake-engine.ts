@@ -74,7 +74,7 @@ export class FakeEngine implements Engine {
     };
   }
   async memory(): Promise<EngineMemory> {
-    return { usedBytes: 0, limitBytes: 3_300_000_000, temporaryBytes: 0 };
+    return { usedBytes: 0, limitBytes: 3_300_000_000, temporaryBytes: 0, heapBytes: null };
   }
   async reset(): Promise<EngineInfo> {
     return this.start();

@@ -81,7 +81,7 @@ class ScriptedEngine implements Engine {
     };
   }
   async memory(): Promise<EngineMemory> {
-    return { usedBytes: 0, limitBytes: 1, temporaryBytes: 0 };
+    return { usedBytes: 0, limitBytes: 1, temporaryBytes: 0, heapBytes: null };
   }
   async reset(): Promise<EngineInfo> {
     return this.start();

@@ -89,6 +89,14 @@ describe('engine (Node, DuckDB-WASM blocking build)', () => {
     const memory = await engine.memory();
     expect(memory.usedBytes).toBeGreaterThan(1_000_000);
     expect(memory.limitBytes).toBeGreaterThan(memory.usedBytes);
+    // The wasm heap holds what the buffer manager holds, in whole 64 KiB pages, and grows with the work, never back.
+    expect(memory.heapBytes).toBeGreaterThan(memory.usedBytes);
+    expect(memory.heapBytes! % 65536).toBe(0);
+    await engine.exec('CREATE TABLE mem_more AS SELECT range AS i, md5(range::VARCHAR) || md5((range + 1)::VARCHAR) AS h FROM range(2000000)');
+    const grown = await engine.memory();
+    expect(grown.heapBytes).toBeGreaterThan(memory.heapBytes!);
+    await engine.exec('DROP TABLE mem_more');
+    expect((await engine.memory()).heapBytes).toBe(grown.heapBytes);
   });
 
   it('resets to a fresh instance: tables are gone, SQL still works', async () => {

@@ -53,6 +53,8 @@ async function createNodeBackend(): Promise<DuckBackend> {
       // The blocking build runs in-process: a failure surfaces as a thrown error of the call that hit it.
     },
     yieldBetweenPolls: () => nextTick(),
+    // The blocking bindings hold their Emscripten module: its heap view is the wasm memory.
+    heapBytes: async () => (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? null,
   };
 }
 

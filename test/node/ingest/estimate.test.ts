@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateImport, NARROW_SHARE, STAGED_BYTES_PER_EVENT, STORED_BYTES_PER_EVENT, ANALYSIS_BYTES_PER_EVENT, USABLE_SHARE, WORKING_BYTES } from '../../../src/ingest/estimate';
 
 const csv = (rows: number) => ['time,actor,action', ...Array.from({ length: rows }, (_, i) => `2026-03-01T00:00:00Z,svc-${i % 9},s3:GetObject`)].join('\n') + '\n';
-const memory = (limitBytes: number, usedBytes = 0) => ({ limitBytes, usedBytes, temporaryBytes: 0 });
+const memory = (limitBytes: number, usedBytes = 0) => ({ limitBytes, usedBytes, temporaryBytes: 0, heapBytes: null });
 
 describe('estimateImport', () => {
   it('counts a plain CSV from its line length and a gzip file from its trailer', async () => {
