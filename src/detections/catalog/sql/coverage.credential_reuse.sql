@@ -77,7 +77,8 @@ vals AS MATERIALIZED (
           SELECT DISTINCT 'f', ua_family FROM used WHERE ua_family IS NOT NULL)
 ),
 used_k AS MATERIALIZED (
-  SELECT k.k, u.credential_id, u.entity_key, u.source_ip, u.user_agent, n.v AS network, f.v AS ua_family
+  SELECT k.k, u.credential_id, u.entity_key, u.source_ip, u.user_agent, n.v AS network, f.v AS ua_family,
+         u.network AS network_name, u.ua_family AS ua_family_name
     FROM used u
     JOIN keys k USING (credential_id, entity_key)
     LEFT JOIN vals n ON n.kind = 'n' AND n.val = u.network
@@ -121,9 +122,10 @@ pts AS (
     FROM (SELECT DISTINCT k, event_time FROM edges)
 ),
 kind_edges AS (
-  SELECT DISTINCT k, 'n' AS kind, network AS val, event_time FROM edges WHERE network IS NOT NULL
+  -- kind 0: a network, 1: an agent family.
+  SELECT DISTINCT k, 0 AS kind, network AS val, event_time FROM edges WHERE network IS NOT NULL
   UNION ALL
-  SELECT DISTINCT k, 'f', ua_family, event_time FROM edges WHERE ua_family IS NOT NULL
+  SELECT DISTINCT k, 1, ua_family, event_time FROM edges WHERE ua_family IS NOT NULL
 ),
 islands AS MATERIALIZED (
   SELECT k, kind, val, min(event_time) AS s, max(event_time) + to_minutes(CAST({{window_minutes}} AS INTEGER)) AS e
@@ -135,50 +137,58 @@ islands AS MATERIALIZED (
 ),
 sweep AS (
   -- At one instant: islands open (0) before edge times are counted (1), and close (2) after: both ends are inclusive.
-  SELECT k, s AS t, 0 AS step, kind, 1 AS delta FROM islands
+  -- dn / df: a network's / an agent family's island opening (+1) or closing (-1). An edge time carries its window start
+  -- along, so nothing has to be joined back to pts afterwards; every column is a number or a time.
+  SELECT k, s AS t, 0 AS step, CAST(kind = 0 AS INTEGER) AS dn, CAST(kind = 1 AS INTEGER) AS df, NULL AS window_start FROM islands
   UNION ALL
-  SELECT k, e, 2, kind, -1 FROM islands
+  SELECT k, e, 2, -CAST(kind = 0 AS INTEGER), -CAST(kind = 1 AS INTEGER), NULL FROM islands
   UNION ALL
-  SELECT k, event_time, 1, NULL, 0 FROM pts
+  SELECT k, event_time, 1, 0, 0, window_start FROM pts
 ),
 win AS (
-  SELECT c.k, c.t AS event_time, p.window_start, c.nets, c.fams
-    FROM (SELECT *, sum(CASE WHEN kind = 'n' THEN delta ELSE 0 END) OVER w AS nets,
-                    sum(CASE WHEN kind = 'f' THEN delta ELSE 0 END) OVER w AS fams
+  SELECT k, t AS event_time, window_start, nets, fams
+    FROM (SELECT *, sum(dn) OVER w AS nets, sum(df) OVER w AS fams
             FROM sweep
-          WINDOW w AS (PARTITION BY k ORDER BY t, step ROWS UNBOUNDED PRECEDING)) c
-    JOIN pts p ON p.k = c.k AND p.event_time = c.t
-   WHERE c.step = 1
+          WINDOW w AS (PARTITION BY k ORDER BY t, step ROWS UNBOUNDED PRECEDING))
+   WHERE step = 1
+),
+lim AS MATERIALIZED (
+  -- Each workload that could qualify, by its number, with its thresholds and what spans needs.
+  SELECT keys.k, c.* FROM keys JOIN cand c USING (credential_id, entity_key)
 ),
 qualified AS (
-  SELECT w.*, c.min_networks, c.min_families
-    FROM win w JOIN keys USING (k) JOIN cand c USING (credential_id, entity_key)
-   WHERE w.nets >= c.min_networks AND w.fams >= c.min_families
+  SELECT w.*, l.min_networks, l.min_families
+    FROM win w JOIN lim l USING (k)
+   WHERE w.nets >= l.min_networks AND w.fams >= l.min_families
 ),
 best AS (
-  -- The example shown: the window with the most networks, then families; the earliest such.
-  SELECT k, min(first_hit) AS first_hit, max(last_hit) AS last_hit, max(max_nets) AS max_nets,
-         max(max_fams) AS max_fams, max(hit_days) AS hit_days, arg_min(event_time, rank_key) AS best_time
-    FROM (SELECT k, event_time, (-(nets * 1000 + fams), event_time) AS rank_key,
-                 min(window_start) OVER c AS first_hit, max(event_time) OVER c AS last_hit, max(nets) OVER c AS max_nets,
-                 max(fams) OVER c AS max_fams, count(DISTINCT date_trunc('day', event_time)) OVER c AS hit_days
-            FROM qualified WINDOW c AS (PARTITION BY k))
+  -- The example shown: the window with the most networks, then families; the earliest such. Plain aggregates per
+  -- workload (a window over each workload's qualified times, grouped again, held them all at once for the same answer).
+  SELECT k, min(window_start) AS first_hit, max(event_time) AS last_hit, max(nets) AS max_nets, max(fams) AS max_fams,
+         count(DISTINCT date_trunc('day', event_time)) AS hit_days, arg_min(event_time, (-(nets * 1000 + fams), event_time)) AS best_time
+    FROM qualified
    GROUP BY k
+),
+hit_vals AS (
+  -- The networks and families of the example window: the islands open at its time (numbers; named below).
+  SELECT b.k, i.kind, i.val FROM best b JOIN islands i ON i.k = b.k AND b.best_time BETWEEN i.s AND i.e
 ),
 hits AS (
   SELECT b.k, b.first_hit, b.last_hit, b.max_nets, b.max_fams, b.hit_days,
-         list_sort(list(DISTINCT v.val) FILTER (WHERE i.kind = 'n')) AS nets_example,
-         list_sort(list(DISTINCT v.val) FILTER (WHERE i.kind = 'f')) AS fams_example
+         list_sort(list(DISTINCT v.val) FILTER (WHERE h.kind = 0)) AS nets_example,
+         list_sort(list(DISTINCT v.val) FILTER (WHERE h.kind = 1)) AS fams_example
     FROM best b
-    JOIN islands i ON i.k = b.k AND b.best_time BETWEEN i.s AND i.e
-    JOIN vals v ON v.v = i.val
+    JOIN hit_vals h USING (k)
+    JOIN (SELECT DISTINCT network AS v, network_name AS val FROM used_k WHERE network IS NOT NULL
+          UNION ALL
+          SELECT DISTINCT ua_family, ua_family_name FROM used_k WHERE ua_family IS NOT NULL) v ON v.v = h.val
    GROUP BY ALL
 ),
 spans AS (
-  SELECT c.*, keys.k, h.first_hit, h.last_hit, h.max_nets, h.max_fams, h.nets_example, h.fams_example, h.hit_days,
-         len(coalesce(c.environments, [])) >= 2 AS cross_env
-    FROM cand c JOIN keys USING (credential_id, entity_key) LEFT JOIN hits h USING (k)
-   WHERE h.k IS NOT NULL OR len(coalesce(c.environments, [])) >= 2
+  SELECT l.*, h.first_hit, h.last_hit, h.max_nets, h.max_fams, h.nets_example, h.fams_example, h.hit_days,
+         len(coalesce(l.environments, [])) >= 2 AS cross_env
+    FROM lim l LEFT JOIN hits h USING (k)
+   WHERE h.k IS NOT NULL OR len(coalesce(l.environments, [])) >= 2
 ),
 bounds AS (
   -- Concurrent use: from the first to the last overlapping window. Across environments: the credential's whole use.
