@@ -237,8 +237,12 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
             break;
           }
         }
-        // A large import commits in steps so that DuckDB never holds more than one step uncompressed.
-        if ((message.type === 'events' || message.type === 'csv-events') && tx.uncommittedEvents >= (options.stepEvents ?? STEP_EVENTS)) await tx.checkpoint();
+        // A large import commits in steps so that DuckDB never holds more than one step uncompressed. A slice of a large
+        // CSV is a step of its own (~120k events): DuckDB's CSV reader works beside the uncommitted rows, and a slice and
+        // a half uncommitted grew the wasm heap, which never shrinks, by ~57 MiB at 1M events.
+        const sliced = message.type === 'csv-events' && message.slice !== undefined && options.stepEvents === undefined;
+        const due = sliced ? tx.uncommittedEvents > 0 : tx.uncommittedEvents >= (options.stepEvents ?? STEP_EVENTS);
+        if ((message.type === 'events' || message.type === 'csv-events') && due) await tx.checkpoint();
         emitSometimes();
       }
     } finally {

@@ -61,6 +61,40 @@ describe('large imports', () => {
     expect(file).toEqual({ rows_loaded: 2998, rows_rejected: 2 });
   });
 
+  it('commits a sliced CSV after every slice; an explicit step keeps its own threshold', async () => {
+    const csv = bigCsv();
+    // Count the import's step commits on its session.
+    let steps = 0;
+    const session = engine.session.bind(engine);
+    engine.session = async () => {
+      const s = await session();
+      return { ...s, exec: (sql: string, options?: Parameters<typeof s.exec>[1]) => (sql.startsWith('COMMIT; BEGIN') && steps++, s.exec(sql, options)) };
+    };
+    let slices = 0;
+    const counting: ImportOptions['reader'] = async function* (files, options, signal) {
+      for await (const message of readEvidence(files, options, signal)) {
+        if (message.type === 'csv-events') slices++;
+        yield message as ReaderMessage;
+      }
+    };
+    const bySlice = await importEvidence(engine, [new File([csv], 'by-slice.csv')], { reader: counting, signal: new AbortController().signal, csvSlice: { from: 10_000, bytes: 40_000 } });
+    expect(bySlice.status).toBe('committed');
+    expect(slices).toBeGreaterThan(4);
+    // Every slice, the last one included, is committed once loaded (a few hundred events each, far below STEP_EVENTS).
+    expect(steps).toBe(slices);
+    expect(bySlice.files[0]?.rows).toBe(2998);
+
+    await engine.exec('DELETE FROM events; DELETE FROM rejected_rows; DELETE FROM evidence_files;');
+    const before = { steps, slices };
+    const byStep = await importEvidence(engine, [new File([csv], 'by-step.csv')], { reader: counting, signal: new AbortController().signal, csvSlice: { from: 10_000, bytes: 40_000 }, stepEvents: 1000 });
+    expect(byStep.status).toBe('committed');
+    expect(slices - before.slices).toBe(before.slices);
+    // 2,998 events in steps of at least 1,000: at most three commits, fewer than the slices.
+    expect(steps - before.steps).toBeGreaterThan(0);
+    expect(steps - before.steps).toBeLessThanOrEqual(3);
+    expect(byStep.files[0]?.rows).toBe(2998);
+  });
+
   it('takes back every committed step when the import is cancelled after them', async () => {
     const csv = bigCsv();
     const controller = new AbortController();
