@@ -69,8 +69,11 @@ SELECT a.platform, a.actor, a.actor_alt, a.credential_id, a.account,
     AND a.actor_alt IS NOT DISTINCT FROM d.actor_alt AND a.credential_id IS NOT DISTINCT FROM d.credential_id
     AND a.account IS NOT DISTINCT FROM d.account;
 
+-- Only events whose answer changes are written: an update holds old and new values until COMMIT (~170 B an event), and a
+-- small file added to a large workspace would otherwise rewrite every event it already had.
 UPDATE events SET identity_key = r.identity_key, resolution = r.resolution
   FROM actor_resolution r
  WHERE events.platform IS NOT DISTINCT FROM r.platform AND events.actor IS NOT DISTINCT FROM r.actor
    AND events.actor_alt IS NOT DISTINCT FROM r.actor_alt AND events.credential_id IS NOT DISTINCT FROM r.credential_id
-   AND events.account IS NOT DISTINCT FROM r.account;
+   AND events.account IS NOT DISTINCT FROM r.account
+   AND (events.identity_key IS DISTINCT FROM r.identity_key OR events.resolution IS DISTINCT FROM r.resolution);

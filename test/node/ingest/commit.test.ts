@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
 import type { CanonicalEvent, CanonicalIdentity, IdentityAlias } from '../../../src/ingest/canonical';
-import { ImportTransaction, ensureSchema } from '../../../src/ingest/commit';
+import { ImportTransaction, ensureSchema, resolveIdentities } from '../../../src/ingest/commit';
 
 const T0 = Date.UTC(2026, 2, 1, 12);
 
@@ -149,5 +149,40 @@ describe('ImportTransaction', () => {
     expect(rows).toEqual([
       { identity_key: 'arn:aws:iam::111111111111:user/data-sync', owner: 'alice@example.com', credential_type: 'static key', last_used_at: '2026-03-01T12:00:00.000Z' },
     ]);
+  });
+
+  it('resolving again writes only the events whose answer changes', async () => {
+    // A fresh engine: 300k events of 50 actors, resolved once and committed.
+    const own = createNodeEngine();
+    await own.start();
+    try {
+      await ensureSchema(own);
+      await own.exec(`INSERT INTO events (event_time, platform, source_format, actor, account, action, file_id, source_row)
+        SELECT TIMESTAMP '2026-03-01' + to_seconds(i), 'aws', 'cloudtrail', 'arn:aws:iam::111111111111:user/svc-' || (i % 50), '111111111111',
+               's3:GetObject', 'f_bulk', i
+          FROM range(300000) t(i)`);
+      await resolveIdentities(own);
+      const shadows = await own.queryRows("SELECT count(*) AS n FROM events WHERE resolution = 'shadow'");
+      expect(Number(shadows.rows[0]!.n)).toBe(300_000);
+      // Nothing changed: resolving again inside a transaction holds no rewritten events (rewriting all 300k held 8 MiB).
+      const used = async () => (await own.memory()).usedBytes;
+      const before = await used();
+      await own.exec('BEGIN TRANSACTION');
+      await resolveIdentities(own);
+      const unchanged = (await used()) - before;
+      await own.exec('ROLLBACK');
+      expect(unchanged).toBeLessThan(4 * 2 ** 20);
+      // One actor becomes an inventory identity: its 6,000 events change, and only they.
+      await own.exec(`INSERT INTO identities (identity_key, name, platform, account, file_id, source_row) VALUES ('aws:svc-7', 'svc-7', 'aws', '111111111111', 'r', 2);
+        INSERT INTO identity_aliases VALUES ('aws:svc-7', 'arn:aws:iam::111111111111:user/svc-7', 'arn:aws:iam::111111111111:user/svc-7', 'arn');`);
+      await resolveIdentities(own);
+      const { rows } = await own.queryRows('SELECT resolution, identity_key, count(*) AS n FROM events GROUP BY ALL ORDER BY n');
+      expect(rows.map((r) => [r.resolution, r.identity_key, Number(r.n)])).toEqual([
+        ['actor', 'aws:svc-7', 6000],
+        ['shadow', null, 294_000],
+      ]);
+    } finally {
+      await own.close();
+    }
   });
 });
