@@ -307,6 +307,10 @@ export class DuckEngine implements Engine {
     };
   }
 
+  async heapBytes(): Promise<number | null> {
+    return (await this.backend?.heapBytes?.().catch(() => null)) ?? null;
+  }
+
   async memory(): Promise<EngineMemory> {
     const { rows } = await this.queryRows(
       `SELECT coalesce(sum(memory_usage_bytes), 0) AS used, coalesce(sum(temporary_storage_bytes), 0) AS temp,
@@ -314,7 +318,7 @@ export class DuckEngine implements Engine {
          FROM duckdb_memory()`,
     );
     const row = rows[0] ?? {};
-    const heapBytes = (await this.backend?.heapBytes?.().catch(() => null)) ?? null;
+    const heapBytes = await this.heapBytes();
     return {
       usedBytes: Number(row.used ?? 0),
       temporaryBytes: Number(row.temp ?? 0),

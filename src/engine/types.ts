@@ -83,6 +83,11 @@ export interface Engine {
   /** Insert an Arrow IPC stream (schema + record batches). */
   insertArrowIPC(ipc: Uint8Array, options: ArrowInsertOptions): Promise<void>;
   memory(): Promise<EngineMemory>;
+  /**
+   * EngineMemory.heapBytes alone, without a query: it does not wait behind the engine's queue (in the tab, only for the
+   * statement running now). Absent on engines that cannot tell.
+   */
+  heapBytes?(): Promise<number | null>;
   /** Another connection to the same database, with its own transaction state (imports commit through one). */
   session(): Promise<EngineSession>;
   /** Throw the whole instance away (worker terminated) and start a fresh one: the only way wasm memory is returned. */
