@@ -15,31 +15,20 @@ interface HostInit {
 const host = self as unknown as { onmessage: ((event: MessageEvent<HostInit>) => void) | null; importScripts(url: string): void };
 
 /**
- * DuckDB's linear memory. Its worker creates it with `new WebAssembly.Memory` and imports it into the module (other
- * builds export it instead): the constructor and the instantiation are watched, nothing is altered. The imports are never
- * enumerated: Emscripten's are proxies that resolve symbols when read.
+ * DuckDB's linear memory. Its worker (both bundles, eh and mvp) creates it with `new WebAssembly.Memory` and imports it
+ * into the module: the constructor is watched, nothing is altered. The imports themselves are never enumerated:
+ * Emscripten's are proxies that resolve symbols when read.
  */
 let memory: WebAssembly.Memory | null = null;
 
 function watchMemory(): void {
-  const wasm = WebAssembly as unknown as Record<string, unknown>;
-  wasm.Memory = new Proxy(WebAssembly.Memory, {
+  (WebAssembly as unknown as { Memory: typeof WebAssembly.Memory }).Memory = new Proxy(WebAssembly.Memory, {
     construct(target, args, newTarget) {
       const created = Reflect.construct(target, args, newTarget) as WebAssembly.Memory;
       memory = created;
       return created;
     },
   });
-  for (const name of ['instantiate', 'instantiateStreaming'] as const) {
-    const original = wasm[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
-    if (typeof original !== 'function') continue;
-    wasm[name] = (...args: unknown[]) =>
-      original.apply(WebAssembly, args).then((result) => {
-        const instance = ((result as { instance?: WebAssembly.Instance }).instance ?? result) as WebAssembly.Instance;
-        if (!memory) for (const value of Object.values(instance?.exports ?? {})) if (value instanceof WebAssembly.Memory) memory = value;
-        return result;
-      });
-  }
 }
 
 host.onmessage = (event) => {
