@@ -6,6 +6,7 @@ import ehWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import mvpWasmUrl from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import { watchWorkerLife, whenLockHeld } from '../lib/worker-life';
 import { DuckEngine, type BindingsLike, type DuckBackend } from './duck-engine';
+import { createFileStager, type FileStager } from './staging';
 
 const BUNDLES: duckdb.DuckDBBundles = {
   mvp: { mainModule: new URL(mvpWasmUrl, location.href).href, mainWorker: new URL(mvpWorkerUrl, location.href).href },
@@ -51,6 +52,10 @@ async function createBrowserBackend(): Promise<DuckBackend> {
       // By handle: DuckDB reads slices on demand, so multi-GB files never sit whole in wasm memory.
       await db.registerFileHandle(name, file, duckdb.DuckDBDataProtocol.BROWSER_FILEREADER, true);
     },
+    async registerStaged(name, handle) {
+      // DuckDB's worker opens a sync access handle on it and reads straight into its heap (closed by dropFile).
+      await db.registerFileHandle(name, handle, duckdb.DuckDBDataProtocol.BROWSER_FSACCESS, true);
+    },
     connect: () => db.connectInternal(),
     heapBytes: () =>
       new Promise<number | null>((resolve) => {
@@ -74,7 +79,11 @@ async function createBrowserBackend(): Promise<DuckBackend> {
   };
 }
 
+let stager: FileStager | null = null;
+
 /** A fresh, unstarted engine running DuckDB-WASM in a dedicated worker. */
 export function createBrowserEngine(): DuckEngine {
-  return new DuckEngine(createBrowserBackend);
+  // One per tab, beyond any engine restart: a copy made for a crashed engine is still removed when its file is dropped.
+  stager ??= createFileStager();
+  return new DuckEngine(createBrowserBackend, stager);
 }

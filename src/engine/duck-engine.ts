@@ -1,6 +1,7 @@
 // One Engine implementation over DuckDB-WASM bindings, whichever side of a worker boundary they live on.
 // Queries run through DuckDB's pending-query API so that an AbortSignal can interrupt them between polls.
 import { tableFromIPC, type Table } from 'apache-arrow';
+import type { FileStager } from './staging';
 import { quoteIdent, quoteLiteral } from './sql';
 import {
   EngineCrashedError,
@@ -40,6 +41,8 @@ export interface DuckBackend {
   /** Origin-local URL for DuckDB's extension repository, so nothing is ever fetched from elsewhere. */
   extensionRepository: string;
   registerFile(name: string, file: Blob): Promise<void>;
+  /** Register a copy of a file in the origin-private file system (see staging.ts), read through a sync access handle. */
+  registerStaged?(name: string, handle: FileSystemFileHandle): Promise<void>;
   /** Open another connection to the same database (its own transaction state); returns its id. */
   connect(): Promise<number>;
   disconnect(connection: number): Promise<void>;
@@ -86,7 +89,11 @@ export class DuckEngine implements Engine {
   private readonly inFlight = new Set<(error: Error) => void>();
   private generation = 0;
 
-  constructor(private readonly createBackend: BackendFactory) {}
+  /** `stager`: where large files are copied before DuckDB reads them (the tab); none reads them as they are. */
+  constructor(
+    private readonly createBackend: BackendFactory,
+    private readonly stager: FileStager | null = null,
+  ) {}
 
   get status(): EngineStatus {
     return this.currentStatus;
@@ -241,14 +248,39 @@ export class DuckEngine implements Engine {
     }, options.signal);
   }
 
-  registerFile(name: string, file: Blob): Promise<void> {
-    return this.enqueue((backend) => backend.registerFile(name, file));
+  prepareFile(name: string, file: Blob): void {
+    this.stager?.prepare(name, file);
   }
 
-  dropFile(name: string): Promise<void> {
-    return this.enqueue(async (backend) => {
-      await backend.bindings.dropFile(name);
+  async registerFile(name: string, file: Blob): Promise<void> {
+    // The copy is made (or awaited) before the turn in the queue: queries go on meanwhile.
+    const staged = await this.stager?.take(name, file);
+    await this.enqueue(async (backend) => {
+      if (staged && backend.registerStaged) {
+        try {
+          await backend.registerStaged(name, staged);
+          return;
+        } catch {
+          // DuckDB could not open the copy (a handle already open elsewhere): the file is read as it is.
+        }
+      }
+      await backend.registerFile(name, file);
     });
+  }
+
+  async dropFile(name: string): Promise<void> {
+    try {
+      await this.enqueue(async (backend) => {
+        await backend.bindings.dropFile(name);
+      });
+    } finally {
+      // After DuckDB closed its handle on the copy; also for a file prepared and never registered.
+      await this.stager?.release(name);
+    }
+  }
+
+  stagedBytes(): number {
+    return this.stager?.stagedBytes() ?? 0;
   }
 
   insertArrowIPC(ipc: Uint8Array, options: ArrowInsertOptions): Promise<void> {

@@ -67,7 +67,15 @@ export interface Engine {
   start(): Promise<EngineInfo>;
   /** Make a dropped file readable by SQL under `name` without copying it into memory where the platform allows. */
   registerFile(name: string, file: Blob): Promise<void>;
+  /**
+   * A file that will be registered under `name` soon (the next slice of a CSV): where files are copied before DuckDB
+   * reads them, the copy starts now. Optional, never fails.
+   */
+  prepareFile?(name: string, file: Blob): void;
+  /** Unregister a file (and remove its copy, if one was made, even for a file only prepared). */
   dropFile(name: string): Promise<void>;
+  /** Bytes of dropped files copied for DuckDB so far (0 where none are). */
+  stagedBytes?(): number;
   /** Run one or more statements and return the last result as Arrow. */
   query(sql: string, options?: QueryOptions): Promise<Table>;
   /** Like query, converted to UI values through the single conversion module. */

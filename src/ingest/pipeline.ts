@@ -4,7 +4,7 @@ import { sqlValue } from '../engine/sql';
 import type { Engine } from '../engine/types';
 import { ImportTransaction, STEP_EVENTS, type CommitSummary, type EvidenceFileRecord, type ImportLimits } from './commit';
 import { mappedEventsSelect, type EventColumnMapping } from './csv-events';
-import type { EvidenceReader, FileInfo, FileSource, MappingRequest } from './protocol';
+import type { EvidenceReader, FileInfo, FileSource, MappingRequest, ReaderMessage } from './protocol';
 
 /** Least time between two progress reports while files are read. */
 const PROGRESS_EVERY_MS = 120;
@@ -46,6 +46,8 @@ export interface ImportTimings {
    *  behind DuckDB's work. */
   parseMs: number;
   totalMs: number;
+  /** Bytes of CSV copied into the origin-private file system for DuckDB to read (engine/staging.ts); 0 where none. */
+  stagedBytes: number;
 }
 
 export interface ImportReport {
@@ -100,6 +102,9 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
   const tx = new ImportTransaction(engine, importId, signal);
   if (options.limits) tx.limits = options.limits;
   const registered: string[] = [];
+  // Slices copied ahead for DuckDB (engine.prepareFile) and not yet registered: dropped at the end whatever happens.
+  const prepared = new Set<string>();
+  const stagedBefore = engine.stagedBytes?.() ?? 0;
   const fileStarted = new Map<string, number>();
   const refusedByFile = new Map<string, number>();
   let recogniseMs = 0;
@@ -110,10 +115,31 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
     emit();
     const readOptions = { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 10_000, ...(options.csvSlice ? { csvSlice: options.csvSlice } : {}) };
     const messages = options.reader(files, readOptions, signal)[Symbol.asyncIterator]();
+    // Messages read ahead while a CSV slice loads, up to the next slice (see 'csv-events'), handed out in order.
+    const ahead: Promise<IteratorResult<ReaderMessage>>[] = [];
+    let lookingAhead: Promise<void> | null = null;
+    const lookAhead = async () => {
+      for (;;) {
+        const later = messages.next();
+        ahead.push(later);
+        // A failure is the loop's to meet, when it reaches this message.
+        const result = await later.catch(() => null);
+        if (!result || result.done || result.value.type !== 'progress') {
+          if (result && !result.done && result.value.type === 'csv-events' && !signal.aborted) {
+            const name = csvEngineFile(result.value);
+            prepared.add(name);
+            engine.prepareFile?.(name, result.value.blob);
+          }
+          return;
+        }
+      }
+    };
     try {
       for (;;) {
         const waitStart = performance.now();
-        const next = await messages.next();
+        if (lookingAhead) await lookingAhead;
+        lookingAhead = null;
+        const next = await (ahead.shift() ?? messages.next());
         waitMs += performance.now() - waitStart;
         if (next.done) break;
         const message = next.value;
@@ -162,8 +188,14 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
             if (outcome) outcome.rows += message.classes.length;
             break;
           case 'csv-events': {
-            const engineFile = message.slice ? `evidence/${message.fileId}.part${message.slice.index}.csv` : `evidence/${message.fileId}.csv`;
+            const engineFile = csvEngineFile(message);
+            if (message.slice && !message.slice.last && engine.prepareFile && !lookingAhead && ahead.length === 0) {
+              // While DuckDB loads this slice, the reader finds the next one and the engine copies it (staging.ts): the
+              // copy is then ready when its turn comes instead of adding to the import's time.
+              lookingAhead = lookAhead();
+            }
             await engine.registerFile(engineFile, message.blob);
+            prepared.delete(engineFile);
             registered.push(engineFile);
             const rejectsTable = `rejects_${message.fileId}${message.slice ? `_${message.slice.index}` : ''}`;
             // Rows are numbered as DuckDB's reader numbers them over the whole file: lines it refused get no number, so
@@ -264,6 +296,7 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
       recogniseMs: Math.round(recogniseMs),
       parseMs: Math.round(Math.max(0, waitMs - recogniseMs)),
       totalMs: Math.round(committed - began),
+      stagedBytes: (engine.stagedBytes?.() ?? 0) - stagedBefore,
     };
   } catch (error) {
     await tx.rollback();
@@ -271,8 +304,13 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
     report.status = cancelled ? 'cancelled' : 'failed';
     report.error = cancelled ? null : (error as Error).message;
   } finally {
-    for (const name of registered) await engine.dropFile(name).catch(() => undefined);
+    for (const name of [...registered, ...prepared]) await engine.dropFile(name).catch(() => undefined);
   }
   report.files = [...outcomes.values()];
   return report;
+}
+
+/** The name DuckDB reads an event CSV (or one slice of it) under. */
+function csvEngineFile(message: Extract<ReaderMessage, { type: 'csv-events' }>): string {
+  return message.slice ? `evidence/${message.fileId}.part${message.slice.index}.csv` : `evidence/${message.fileId}.csv`;
 }

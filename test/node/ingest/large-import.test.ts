@@ -117,6 +117,69 @@ describe('large imports', () => {
     expect((await run([new File([csv], 'again.csv')])).status).toBe('committed');
   });
 
+  it('has the engine copy the next slice while one loads, and drops every copy, on success and on cancel', async () => {
+    const csv = bigCsv();
+    const log: string[] = [];
+    const register = engine.registerFile.bind(engine);
+    const drop = engine.dropFile.bind(engine);
+    let copied = 1000;
+    engine.prepareFile = (name) => void log.push(`prepare ${name}`);
+    engine.registerFile = async (name, file) => {
+      log.push(`register ${name}`);
+      copied += file.size;
+      await register(name, file);
+    };
+    engine.dropFile = async (name) => {
+      log.push(`drop ${name}`);
+      await drop(name);
+    };
+    engine.stagedBytes = () => copied;
+    const report = await run([new File([csv], 'ahead.csv')], { csvSlice: { from: 10_000, bytes: 40_000 } });
+    expect(report.status).toBe('committed');
+    expect(report.files[0]?.rows).toBe(2998);
+    // What the engine says it copied during the import (here: the bytes registered, header included per slice).
+    expect(report.timings?.stagedBytes).toBe(copied - 1000);
+    const registered = log.filter((line) => line.startsWith('register ')).map((line) => line.slice(9));
+    expect(registered.length).toBeGreaterThan(4);
+    // Each slice after the first is prepared once, while the one before it loads: after that one's registration.
+    for (const [i, name] of registered.entries()) {
+      const prepares = log.flatMap((line, at) => (line === `prepare ${name}` ? [at] : []));
+      if (i === 0) {
+        expect(prepares).toEqual([]);
+        continue;
+      }
+      expect(prepares).toHaveLength(1);
+      expect(prepares[0]).toBeGreaterThan(log.indexOf(`register ${registered[i - 1]}`));
+      expect(prepares[0]).toBeLessThan(log.indexOf(`register ${name}`));
+    }
+    // Every registered (and so every prepared) slice is dropped.
+    for (const name of registered) expect(log).toContain(`drop ${name}`);
+
+    // Cancelled while the second slice is registered, once the third was prepared: that one, never registered, is
+    // dropped too.
+    log.length = 0;
+    const controller = new AbortController();
+    let registers = 0;
+    engine.registerFile = async (name, file) => {
+      log.push(`register ${name}`);
+      if (++registers === 2) {
+        for (let i = 0; i < 200 && log.filter((line) => line.startsWith('prepare ')).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+        controller.abort();
+      }
+      await register(name, file);
+    };
+    const cancelled = await importEvidence(engine, [new File([csv], 'ahead-cancelled.csv')], {
+      reader: readEvidence, signal: controller.signal, csvSlice: { from: 10_000, bytes: 40_000 },
+    });
+    expect(cancelled.status).toBe('cancelled');
+    const prepared = log.filter((line) => line.startsWith('prepare ')).map((line) => line.slice(8));
+    expect(prepared.length).toBeGreaterThan(0);
+    expect(prepared.some((name) => !log.includes(`register ${name}`))).toBe(true);
+    for (const name of prepared) expect(log).toContain(`drop ${name}`);
+    // Only the first import's events.
+    expect(await rows('SELECT count(*) AS n FROM events')).toEqual([{ n: 2998 }]);
+  });
+
   it('narrows an import to a time slice and leaves omitted columns empty', async () => {
     const csv = bigCsv();
     const from = Date.UTC(2026, 2, 1, 10);
