@@ -18,11 +18,23 @@ export const ANALYSIS_TABLES = ['findings', 'findings_entity_risk'] as const;
 
 const CHUNK_ROWS = 250_000;
 
+/**
+ * A compression worker takes no new chunk once it has been handed this many bytes, and ends when its last job does.
+ * The parts it was handed are garbage once compressed, but a worker's V8 frees their memory only when it collects,
+ * which it did late: a single worker kept up to ~100 MiB of spent parts during a 1M-event save. A worker that ends takes
+ * them all with it; a new one costs a few milliseconds.
+ */
+const GZIP_WORKER_BYTES = 64 * 2 ** 20;
+
 interface GzipWorker {
   worker: Worker;
   pending: Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>;
   /** Why it stopped, once it has: later jobs on it fail at once. */
   dead: Error | null;
+  /** Bytes of parts handed to it. */
+  bytesIn: number;
+  /** Jobs begun on it and not yet finished or cancelled. */
+  jobs: number;
 }
 
 let gzipWorker: GzipWorker | null = null;
@@ -31,7 +43,7 @@ let gzipJobs = 0;
 function compressionWorker(): GzipWorker {
   if (gzipWorker) return gzipWorker;
   const worker = new Worker(new URL('./gzip.worker.ts', import.meta.url), { type: 'module', name: 'driftline-gzip' });
-  const current: GzipWorker = { worker, pending: new Map(), dead: null };
+  const current: GzipWorker = { worker, pending: new Map(), dead: null, bytesIn: 0, jobs: 0 };
   worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string }>) => {
     const job = current.pending.get(event.data.id);
     current.pending.delete(event.data.id);
@@ -58,22 +70,41 @@ export function gzipParts(): GzipParts {
   if (typeof Worker === 'undefined') return gzipHere();
   const target = compressionWorker();
   const id = ++gzipJobs;
+  target.jobs++;
+  let ended = false;
+  /** This job is over: a worker that has had its share ends with its last job (the next chunk goes to a new one). */
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    target.jobs--;
+    if (target.bytesIn >= GZIP_WORKER_BYTES && target.jobs === 0) {
+      target.worker.terminate();
+      if (gzipWorker === target) gzipWorker = null;
+    }
+  };
   return {
     push(part) {
       if (target.dead) return;
       // Only a view that is its whole buffer can be handed over without taking its neighbours along.
       const own = part.byteOffset === 0 && part.byteLength === part.buffer.byteLength ? part : part.slice();
+      target.bytesIn += own.byteLength;
+      // Had its share: the chunks after this one go to a new worker.
+      if (target.bytesIn >= GZIP_WORKER_BYTES && gzipWorker === target) gzipWorker = null;
       target.worker.postMessage({ id, part: own }, [own.buffer as ArrayBuffer]);
     },
     finish() {
-      if (target.dead) return Promise.reject(target.dead);
-      return new Promise((resolve, reject) => {
+      if (target.dead) {
+        end();
+        return Promise.reject(target.dead);
+      }
+      return new Promise<Uint8Array>((resolve, reject) => {
         target.pending.set(id, { resolve, reject });
         target.worker.postMessage({ id, end: true });
-      });
+      }).finally(end);
     },
     cancel() {
       if (!target.dead) target.worker.postMessage({ id, cancel: true });
+      end();
     },
   };
 }

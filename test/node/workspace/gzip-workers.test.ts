@@ -1,0 +1,90 @@
+// Snapshot chunks are compressed in a worker that ends once it has been handed its share of bytes (64 MiB), so the
+// spent parts it has not collected yet go with it. Driven here with a stand-in Worker that compresses as the real one
+// does (gzip.worker.ts's protocol) and records its life.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { gzipHere, type GzipParts } from '../../../src/workspace/gzip-parts';
+
+type Message = { id: number; part: Uint8Array } | { id: number; end: true } | { id: number; cancel: true };
+
+class FakeWorker {
+  static made: FakeWorker[] = [];
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onerror: ((event: { message: string }) => void) | null = null;
+  terminated = false;
+  bytes = 0;
+  private readonly jobs = new Map<number, GzipParts>();
+  constructor() {
+    FakeWorker.made.push(this);
+  }
+  postMessage(message: Message): void {
+    if (this.terminated) throw new Error('posted to a terminated worker');
+    let job = this.jobs.get(message.id);
+    if (!job) this.jobs.set(message.id, (job = gzipHere()));
+    if ('part' in message) {
+      this.bytes += message.part.byteLength;
+      job.push(message.part);
+      return;
+    }
+    this.jobs.delete(message.id);
+    if ('cancel' in message) return job.cancel();
+    void job.finish().then((out) => {
+      if (!this.terminated) this.onmessage?.({ data: { id: message.id, out } });
+    });
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
+const MiB = 2 ** 20;
+/** A part of `mib` MiB whose bytes compress to little. */
+const part = (mib: number) => new Uint8Array(mib * MiB).fill(7);
+
+describe('compression workers', () => {
+  beforeEach(() => {
+    FakeWorker.made = [];
+    vi.stubGlobal('Worker', FakeWorker);
+    vi.resetModules();
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('share one worker below 64 MiB, then end it once its last job is done; later chunks get a new one', async () => {
+    const { gzipParts, gunzip } = await import('../../../src/workspace/snapshot');
+    // Small chunks (the small tables) share the worker.
+    for (let i = 0; i < 3; i++) {
+      const gz = gzipParts();
+      gz.push(part(1));
+      expect((await gunzip(await gz.finish())).byteLength).toBe(MiB);
+    }
+    expect(FakeWorker.made).toHaveLength(1);
+    expect(FakeWorker.made[0]!.terminated).toBe(false);
+
+    // A chunk that takes it past its share: the next chunk, begun while this one still compresses, gets a new worker.
+    const big = gzipParts();
+    big.push(part(40));
+    big.push(part(30));
+    const bigDone = big.finish();
+    const next = gzipParts();
+    expect(FakeWorker.made).toHaveLength(2);
+    expect(FakeWorker.made[0]!.terminated).toBe(false);
+    expect((await gunzip(await bigDone)).byteLength).toBe(70 * MiB);
+    // Its last job done, the first worker has ended.
+    expect(FakeWorker.made[0]!.terminated).toBe(true);
+    next.push(part(2));
+    expect((await gunzip(await next.finish())).byteLength).toBe(2 * MiB);
+    expect(FakeWorker.made[1]!.bytes).toBe(2 * MiB);
+    expect(FakeWorker.made[1]!.terminated).toBe(false);
+  });
+
+  it('end a worker past its share when its job is cancelled, too', async () => {
+    const { gzipParts } = await import('../../../src/workspace/snapshot');
+    const gz = gzipParts();
+    gz.push(part(65));
+    gz.cancel();
+    expect(FakeWorker.made[0]!.terminated).toBe(true);
+    const again = gzipParts();
+    again.push(part(1));
+    await again.finish();
+    expect(FakeWorker.made).toHaveLength(2);
+  });
+});
