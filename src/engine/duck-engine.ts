@@ -199,6 +199,17 @@ export class DuckEngine implements Engine {
     onPart: (part: Uint8Array) => void,
     streaming = false,
   ): Promise<void> {
+    onPart(await this.startPending(backend, sql, signal, connection, streaming));
+    for (;;) {
+      if (signal?.aborted) throw new QueryCancelledError();
+      const chunk = await backend.bindings.fetchQueryResults(connection);
+      if (!chunk || chunk.byteLength === 0) break;
+      onPart(chunk);
+    }
+  }
+
+  /** Start a pending query and poll it until DuckDB has its first answer (the IPC stream's schema), or cancel it. */
+  private async startPending(backend: DuckBackend, sql: string, signal: AbortSignal | undefined, connection: number, streaming: boolean): Promise<Uint8Array> {
     const { bindings } = backend;
     const generation = this.generation;
     if (signal?.aborted) throw new QueryCancelledError();
@@ -217,25 +228,46 @@ export class DuckEngine implements Engine {
       }
       header = await bindings.pollPendingQuery(connection);
     }
-    onPart(header);
-    for (;;) {
-      if (signal?.aborted) throw new QueryCancelledError();
-      const chunk = await bindings.fetchQueryResults(connection);
-      if (!chunk || chunk.byteLength === 0) break;
-      onPart(chunk);
-    }
+    return header;
   }
 
   query(sql: string, options: QueryOptions = {}): Promise<Table> {
     return this.enqueue(async (backend) => tableFromIPC(await this.runPending(backend, sql, options.signal)), options.signal);
   }
 
-  streamIpc(sql: string, onPart: (part: Uint8Array) => void, options: QueryOptions = {}): Promise<void> {
-    return this.enqueue(async (backend) => {
-      await this.pendingParts(backend, sql, options.signal, backend.connection, onPart, true);
+  /**
+   * On a connection of its own, with a turn in the queue per fetch: while the consumer takes its time with a part (a
+   * paced consumer returns a promise), the rest of the app's statements run, and DuckDB computes the next part only
+   * when it is asked for. The stream holds no transaction open beyond its own read.
+   */
+  async streamIpc(sql: string, onPart: (part: Uint8Array) => void | Promise<void>, options: QueryOptions = {}): Promise<void> {
+    const { signal } = options;
+    if (signal?.aborted) throw new QueryCancelledError();
+    const owner = await this.ready();
+    const connection = await this.enqueue(async (b) => {
+      const id = await b.connect();
+      await this.runPending(b, `USE ${WORKSPACE_CATALOG}`, undefined, id);
+      return id;
+    });
+    const turn = <T>(work: (b: DuckBackend) => Promise<T>) =>
+      this.enqueue(async (b) => {
+        // A reset replaced the instance: the connection went with the old one.
+        if (b !== owner) throw new EngineCrashedError('The engine was reset');
+        return work(b);
+      }, signal);
+    try {
+      await onPart(await turn((b) => this.startPending(b, sql, signal, connection, true)));
+      for (;;) {
+        const chunk = await turn((b) => Promise.resolve(b.bindings.fetchQueryResults(connection)));
+        if (!chunk || chunk.byteLength === 0) break;
+        await onPart(chunk);
+      }
       // DuckDB sends the schema and the batches without the stream's end marker; readers of a stored stream need it.
-      onPart(END_OF_STREAM.slice());
-    }, options.signal);
+      await onPart(END_OF_STREAM.slice());
+    } finally {
+      // Also ends the streaming result if the consumer stopped early. A dead instance took the connection with it.
+      if (this.backend === owner) await this.enqueue((b) => b.disconnect(connection)).catch(() => undefined);
+    }
   }
 
   async queryRows(sql: string, options: QueryOptions = {}): Promise<RowsResult> {

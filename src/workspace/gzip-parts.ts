@@ -3,8 +3,11 @@
 
 /** A gzip stream fed in parts: `push` each part in order, then `finish` for the compressed bytes (or `cancel`). */
 export interface GzipParts {
-  /** The part's buffer may be transferred: it is unusable afterwards. */
-  push(part: Uint8Array): void;
+  /**
+   * The part's buffer may be transferred: it is unusable afterwards. Resolves once the compressor has taken the part
+   * (or, for a compressor elsewhere, once few enough bytes wait for it): a caller that waits never piles parts up.
+   */
+  push(part: Uint8Array): Promise<void>;
   finish(): Promise<Uint8Array>;
   cancel(): void;
 }
@@ -16,8 +19,8 @@ export function gzipHere(): GzipParts {
   // Its failure is reported by finish (or dropped with a cancelled stream).
   out.catch(() => undefined);
   return {
-    // Not awaited: parts queue in the stream in order; a failure surfaces at close.
-    push: (part) => void writer.write(part).catch(() => undefined),
+    // Resolves when the compressor has taken the part; a failure surfaces at close.
+    push: (part) => writer.write(part).catch(() => undefined),
     finish: async () => {
       await writer.close();
       return new Uint8Array(await out);

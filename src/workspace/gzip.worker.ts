@@ -19,7 +19,9 @@ scope.onmessage = async (event) => {
   const message = event.data;
   const { id } = message;
   if ('part' in message) {
-    job(id).push(message.part);
+    const bytes = message.part.byteLength;
+    // Says when the compressor has taken the part, so the tab sends more only as fast as they are compressed.
+    void job(id).push(message.part).then(() => scope.postMessage({ id, took: bytes }, []));
     return;
   }
   const current = job(id);

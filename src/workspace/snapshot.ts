@@ -26,6 +26,13 @@ const CHUNK_ROWS = 250_000;
  */
 const GZIP_WORKER_BYTES = 64 * 2 ** 20;
 
+/**
+ * Bytes sent to a compression worker and not yet taken by its compressor, beyond which the save waits before fetching
+ * the next part from DuckDB. DuckDB hands parts over faster than gzip takes them (~3×): unpaced, most of a 90 MB chunk
+ * queued in the worker (the largest part of what a save added to the tab's peak).
+ */
+const GZIP_WAITING_BYTES = 16 * 2 ** 20;
+
 interface GzipWorker {
   worker: Worker;
   pending: Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>;
@@ -35,6 +42,10 @@ interface GzipWorker {
   bytesIn: number;
   /** Jobs begun on it and not yet finished or cancelled. */
   jobs: number;
+  /** Bytes sent and not yet taken by its compressor. */
+  waiting: number;
+  /** Pushes waiting for `waiting` to fall to GZIP_WAITING_BYTES. */
+  wakers: (() => void)[];
 }
 
 let gzipWorker: GzipWorker | null = null;
@@ -43,8 +54,16 @@ let gzipJobs = 0;
 function compressionWorker(): GzipWorker {
   if (gzipWorker) return gzipWorker;
   const worker = new Worker(new URL('./gzip.worker.ts', import.meta.url), { type: 'module', name: 'driftline-gzip' });
-  const current: GzipWorker = { worker, pending: new Map(), dead: null, bytesIn: 0, jobs: 0 };
-  worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string }>) => {
+  const current: GzipWorker = { worker, pending: new Map(), dead: null, bytesIn: 0, jobs: 0, waiting: 0, wakers: [] };
+  const wake = () => {
+    for (const waker of current.wakers.splice(0)) waker();
+  };
+  worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string; took?: number }>) => {
+    if (event.data.took !== undefined) {
+      current.waiting -= event.data.took;
+      if (current.waiting <= GZIP_WAITING_BYTES) wake();
+      return;
+    }
     const job = current.pending.get(event.data.id);
     current.pending.delete(event.data.id);
     if (event.data.out) job?.resolve(event.data.out);
@@ -55,6 +74,8 @@ function compressionWorker(): GzipWorker {
     current.dead = new Error(`the compression worker stopped: ${event.message || 'unknown error'}`);
     for (const job of current.pending.values()) job.reject(current.dead);
     current.pending.clear();
+    // Their save fails at finish.
+    wake();
     if (gzipWorker === current) gzipWorker = null;
     worker.terminate();
   };
@@ -84,13 +105,16 @@ export function gzipParts(): GzipParts {
   };
   return {
     push(part) {
-      if (target.dead) return;
+      if (target.dead) return Promise.resolve();
       // Only a view that is its whole buffer can be handed over without taking its neighbours along.
       const own = part.byteOffset === 0 && part.byteLength === part.buffer.byteLength ? part : part.slice();
       target.bytesIn += own.byteLength;
+      target.waiting += own.byteLength;
       // Had its share: the chunks after this one go to a new worker.
       if (target.bytesIn >= GZIP_WORKER_BYTES && gzipWorker === target) gzipWorker = null;
       target.worker.postMessage({ id, part: own }, [own.buffer as ArrayBuffer]);
+      if (target.waiting <= GZIP_WAITING_BYTES) return Promise.resolve();
+      return new Promise<void>((resolve) => target.wakers.push(resolve));
     },
     finish() {
       if (target.dead) {

@@ -12,6 +12,9 @@ class FakeWorker {
   onerror: ((event: { message: string }) => void) | null = null;
   terminated = false;
   bytes = 0;
+  /** While set, the compressor does not say it took parts (a slow gzip); release() lets the acks go. */
+  holding = false;
+  private held: (() => void)[] = [];
   private readonly jobs = new Map<number, GzipParts>();
   constructor() {
     FakeWorker.made.push(this);
@@ -21,8 +24,13 @@ class FakeWorker {
     let job = this.jobs.get(message.id);
     if (!job) this.jobs.set(message.id, (job = gzipHere()));
     if ('part' in message) {
-      this.bytes += message.part.byteLength;
-      job.push(message.part);
+      const bytes = message.part.byteLength;
+      this.bytes += bytes;
+      void job.push(message.part).then(() => {
+        const ack = () => !this.terminated && this.onmessage?.({ data: { id: message.id, took: bytes } });
+        if (this.holding) this.held.push(ack);
+        else ack();
+      });
       return;
     }
     this.jobs.delete(message.id);
@@ -33,6 +41,10 @@ class FakeWorker {
   }
   terminate(): void {
     this.terminated = true;
+  }
+  release(): void {
+    this.holding = false;
+    for (const ack of this.held.splice(0)) ack();
   }
 }
 
@@ -86,5 +98,23 @@ describe('compression workers', () => {
     again.push(part(1));
     await again.finish();
     expect(FakeWorker.made).toHaveLength(2);
+  });
+
+  it('pace the save: a push waits while more than 16 MiB wait for the compressor, and goes on once it took them', async () => {
+    const { gzipParts, gunzip } = await import('../../../src/workspace/snapshot');
+    const gz = gzipParts();
+    const worker = FakeWorker.made[0]!;
+    worker.holding = true;
+    // 12 MiB waiting: the push is done at once.
+    let settled = false;
+    await gz.push(part(12));
+    // 24 MiB waiting: this push waits for the compressor.
+    const waiting = gz.push(part(12)).then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    worker.release();
+    await waiting;
+    expect(settled).toBe(true);
+    expect((await gunzip(await gz.finish())).byteLength).toBe(24 * MiB);
   });
 });

@@ -20,7 +20,7 @@ describe('streaming a snapshot out of DuckDB', () => {
 
   it('hands the IPC stream over in parts: schema first, the end-of-stream marker last, every row once', async () => {
     const parts: Uint8Array[] = [];
-    await engine.streamIpc('SELECT * FROM big WHERE n < 300000', (part) => parts.push(part));
+    await engine.streamIpc('SELECT * FROM big WHERE n < 300000', (part) => void parts.push(part));
     // Several record batches, each its own part: nothing gathered them into one buffer.
     expect(parts.length).toBeGreaterThan(3);
     expect([...parts.at(-1)!]).toEqual([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
@@ -28,6 +28,37 @@ describe('streaming a snapshot out of DuckDB', () => {
     expect(table.numRows).toBe(300_000);
     expect(Number(table.getChild('n')!.get(299_999))).toBe(299_999);
     expect(table.getChild('label')!.get(12)).toBe('row 12');
+  });
+
+  it('lets other statements run while a paced consumer holds a part, and fetches the next part only after', async () => {
+    const seen: string[] = [];
+    let parts = 0;
+    let rows = 0;
+    let schema: Uint8Array = new Uint8Array(0);
+    await engine.streamIpc('SELECT * FROM big WHERE n < 300000', async (part) => {
+      parts++;
+      // Each batch read on its own behind the schema (the last part is the 8-byte end marker).
+      if (parts === 1) schema = part;
+      else if (part.byteLength > 8) rows += tableFromIPC(concatBytes([schema, part])).numRows;
+      if (parts === 2) {
+        // A statement of the app's, asked for while the stream waits on its consumer: it does not wait for the stream.
+        const { rows: answer } = await engine.queryRows('SELECT 42 AS answer');
+        seen.push(`query ${String(answer[0]?.answer)}`);
+      }
+      seen.push(`part ${parts}`);
+    });
+    expect(seen.slice(0, 3)).toEqual(['part 1', 'query 42', 'part 2']);
+    expect(rows).toBe(300_000);
+    // A consumer that gives up ends the stream; the engine goes on, and streams again.
+    await expect(
+      engine.streamIpc('SELECT * FROM big', async () => {
+        throw new Error('consumer stopped');
+      }),
+    ).rejects.toThrow('consumer stopped');
+    expect((await engine.queryRows('SELECT count(*) AS n FROM big')).rows).toEqual([{ n: 600_000 }]);
+    const again: Uint8Array[] = [];
+    await engine.streamIpc('SELECT * FROM big WHERE n < 1000', (part) => void again.push(part));
+    expect(tableFromIPC(concatBytes(again)).numRows).toBe(1000);
   });
 
   it('gzips parts in order as they are pushed; a cancelled stream gives nothing and does not throw', async () => {
