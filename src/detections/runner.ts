@@ -91,9 +91,23 @@ export function paramValue(definition: DetectionDefinition, name: string, settin
   return typeof value === 'number' && Number.isFinite(value) ? value : param.default;
 }
 
-/** The detection's SELECT with its parameters in place (numbers only: nothing textual is ever spliced). */
-export function renderDetectionSql(definition: DetectionDefinition, settings: AnalysisSettings): string {
-  return definition.sql.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => sqlValue(paramValue(definition, name, settings)));
+/**
+ * The detection's SELECT with its parameters in place (numbers only: nothing textual is ever spliced). `part`: which of
+ * how many parts of a detection that runs in parts (the whole by default).
+ */
+export function renderDetectionSql(definition: DetectionDefinition, settings: AnalysisSettings, part: { index: number; of: number } = { index: 0, of: 1 }): string {
+  return definition.sql.replace(/\{\{(\w+)\}\}/g, (_match, name: string) => {
+    if (name === 'part') return String(part.index);
+    if (name === 'parts') return String(part.of);
+    return sqlValue(paramValue(definition, name, settings));
+  });
+}
+
+/** How many parts a detection runs in on this data (see DetectionDefinition.parts). */
+async function partsOf(engine: Engine, definition: DetectionDefinition, opts: { signal?: AbortSignal }): Promise<number> {
+  if (!definition.parts) return 1;
+  const { rows } = await engine.queryRows(`SELECT (${definition.parts.count}) AS n`, opts);
+  return Math.max(1, Math.ceil(Number(rows[0]?.n ?? 0) / definition.parts.rows));
 }
 
 const isoToTs = (iso: string | null) => (iso === null ? 'NULL::TIMESTAMP' : `${sqlValue(new Date(iso).toISOString().replace('T', ' ').replace('Z', ''))}::TIMESTAMP`);
@@ -224,10 +238,13 @@ export async function runAnalysis(
     t = performance.now();
     options.onProgress?.(done, active.length, detection.id);
     try {
-      await engine.exec(
-        `INSERT INTO dl_findings_raw BY NAME SELECT ${sqlValue(detection.id)} AS detection_id, * FROM (\n${renderDetectionSql(detection, settings)}\n)`,
-        opts,
-      );
+      const parts = await partsOf(engine, detection, opts);
+      for (let index = 0; index < parts; index++) {
+        await engine.exec(
+          `INSERT INTO dl_findings_raw BY NAME SELECT ${sqlValue(detection.id)} AS detection_id, * FROM (\n${renderDetectionSql(detection, settings, { index, of: parts })}\n)`,
+          opts,
+        );
+      }
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       throw new Error(`Detection ${detection.id} failed: ${(error as Error).message}`);

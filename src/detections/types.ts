@@ -34,4 +34,11 @@ export interface DetectionDefinition {
   evidence: string | null;
   /** SELECT producing candidate findings (see catalog/README.md for the columns); `{{param}}` is replaced by its value. */
   sql: string;
+  /**
+   * Run in parts, for a detection whose working memory grows with the events it sorts (DuckDB-WASM's heap never gives
+   * back what one query took). `count` is a scalar SELECT; the detection runs ceil(count / rows) times (at least once),
+   * with `{{part}}` = 0, 1, … and `{{parts}}` in its SQL, which must split its input so that every finding comes from
+   * exactly one part (by a hash of the subject). Without it, or shown to a user, `{{part}}` = 0 and `{{parts}}` = 1.
+   */
+  parts?: { count: string; rows: number };
 }

@@ -476,6 +476,44 @@ describe('coverage.credential_reuse', () => {
     expect(f?.observed).toBe(`credential AKIADEV1 used against 2 environments (dev, prod: accounts 111122223333, 222233334444)`);
     expect(await evidenceOf(engine, f!)).toHaveLength(3);
   });
+  it('runs in parts split by credential, one per 200k credential events, and the parts find exactly what one run finds', async () => {
+    const definition = COVERAGE.find((d) => d.id === 'coverage.credential_reuse')!;
+    expect(definition.parts).toEqual({ count: expect.stringContaining('credential_id IS NOT NULL'), rows: 200_000 });
+    expect(definition.sql).toContain('hash(credential_id) % {{parts}} = {{part}}');
+    // Twelve workloads: each reuses its key (two networks, two families) on its own day, four also across environments.
+    const jobs = Array.from({ length: 12 }, (_, i) => `arn:aws:iam::${i % 3 === 0 ? '222233334444' : ACCOUNT}:user/job-${i}`);
+    engine = await workspace({
+      identities: [
+        ...jobs.map((k, i) => identity({ identity_key: k, name: `job-${i}`, account: i % 3 === 0 ? '222233334444' : ACCOUNT, environment: i % 3 === 0 ? 'dev' : 'prod' })),
+      ],
+      events: jobs.flatMap((job, i) => {
+        const key = `AKIAPART${String(i).padStart(4, '0')}`;
+        const day = 1 + (i % 6);
+        return [
+          ...daily(job, { daysBack: [20, 8], over: { credential_id: key, source_ip: `10.0.${i}.5`, user_agent: CLI } }),
+          use(job, at(day, 9, 0), `10.0.${i}.5`, CLI, key),
+          use(job, at(day, 9, 4), `198.51.100.${i}`, BOTO_WIN, key),
+          ...(i % 4 === 0 ? [{ ...use(job, at(day, 11), `10.0.${i}.5`, CLI, key), resource_account: i % 3 === 0 ? ACCOUNT : '222233334444' }] : []),
+        ];
+      }),
+    });
+    const runs: string[] = [];
+    const exec = engine.exec.bind(engine);
+    engine.exec = (sql, options) => (sql.includes("'coverage.credential_reuse' AS detection_id") && runs.push(/% (\d+) = (\d+)/.exec(sql)![0]), exec(sql, options));
+    const whole = await runFindings(engine, 'coverage.credential_reuse', {}, [{ ...definition, parts: undefined }]);
+    expect(runs).toEqual(['% 1 = 0']);
+    expect(whole).toHaveLength(12);
+    // As shipped: a few hundred credential events are one part.
+    runs.length = 0;
+    expect(await runFindings(engine, 'coverage.credential_reuse', {}, [definition])).toEqual(whole);
+    expect(runs).toEqual(['% 1 = 0']);
+    // One part per 20 credential events here: several parts, the same findings.
+    runs.length = 0;
+    const split = await runFindings(engine, 'coverage.credential_reuse', {}, [{ ...definition, parts: { ...definition.parts!, rows: 20 } }]);
+    expect(runs.length).toBeGreaterThan(4);
+    expect(runs).toEqual(runs.map((_, i) => `% ${runs.length} = ${i}`));
+    expect(split).toEqual(whole);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------------------

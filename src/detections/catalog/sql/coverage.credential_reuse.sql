@@ -1,12 +1,14 @@
 -- coverage.credential_reuse: one credential (access key, token, key id) used by several workloads at once — within
 -- window_minutes from ≥ min_networks networks (IPv4 /24, IPv6 /48, or the AWS service name) AND ≥ min_ua_families user-agent
 -- families (product + OS) — or against accounts the inventory places in different environments. One finding per credential.
+-- Runs in {{parts}} parts (see `parts` in coverage.ts), each over the credentials whose hash falls in part {{part}}: every
+-- step below is per credential, so the parts' findings together are the findings of one run.
 WITH src AS (
   -- The one pass over the events: distinct credential × source × user agent (small, even on millions of events).
   SELECT credential_id, entity_key, source_ip, user_agent, count(*) AS n,
          list_distinct(list(coalesce(resource_account, account)) FILTER (WHERE coalesce(resource_account, account) IS NOT NULL)) AS accounts
     FROM ev
-   WHERE credential_id IS NOT NULL AND period <> 'after'
+   WHERE credential_id IS NOT NULL AND period <> 'after' AND hash(credential_id) % {{parts}} = {{part}}
    GROUP BY credential_id, entity_key, source_ip, user_agent
 ),
 tagged AS (
