@@ -188,8 +188,7 @@ export class DuckEngine implements Engine {
 
   /**
    * Start a pending query, poll it to completion (or cancel it), and hand over its Arrow IPC stream as DuckDB sends it:
-   * the schema, then one part per fetch, never concatenated. `streaming`: DuckDB computes the result as it is fetched
-   * instead of materialising all of it first (a copy of every row in wasm memory, which never shrinks).
+   * the schema, then one part per fetch, never concatenated.
    */
   private async pendingParts(
     backend: DuckBackend,
@@ -197,9 +196,8 @@ export class DuckEngine implements Engine {
     signal: AbortSignal | undefined,
     connection: number,
     onPart: (part: Uint8Array) => void,
-    streaming = false,
   ): Promise<void> {
-    onPart(await this.startPending(backend, sql, signal, connection, streaming));
+    onPart(await this.startPending(backend, sql, signal, connection, false));
     for (;;) {
       if (signal?.aborted) throw new QueryCancelledError();
       const chunk = await backend.bindings.fetchQueryResults(connection);
@@ -208,7 +206,18 @@ export class DuckEngine implements Engine {
     }
   }
 
-  /** Start a pending query and poll it until DuckDB has its first answer (the IPC stream's schema), or cancel it. */
+  /** Another connection to the instance, working in the workspace catalog like the main one. */
+  private async connectInWorkspace(backend: DuckBackend): Promise<number> {
+    const id = await backend.connect();
+    await this.runPending(backend, `USE ${WORKSPACE_CATALOG}`, undefined, id);
+    return id;
+  }
+
+  /**
+   * Start a pending query and poll it until DuckDB has its first answer (the IPC stream's schema), or cancel it.
+   * `streaming`: DuckDB computes the result as it is fetched instead of materialising all of it first (a copy of every
+   * row in wasm memory, which never shrinks).
+   */
   private async startPending(backend: DuckBackend, sql: string, signal: AbortSignal | undefined, connection: number, streaming: boolean): Promise<Uint8Array> {
     const { bindings } = backend;
     const generation = this.generation;
@@ -245,9 +254,7 @@ export class DuckEngine implements Engine {
     if (signal?.aborted) throw new QueryCancelledError();
     const owner = await this.ready();
     const connection = await this.enqueue(async (b) => {
-      const id = await b.connect();
-      await this.runPending(b, `USE ${WORKSPACE_CATALOG}`, undefined, id);
-      return id;
+      return this.connectInWorkspace(b);
     });
     const turn = <T>(work: (b: DuckBackend) => Promise<T>) =>
       this.enqueue(async (b) => {
@@ -334,9 +341,7 @@ export class DuckEngine implements Engine {
     const backend = await this.ready();
     const generation = this.generation;
     const connection = await this.enqueue(async (b) => {
-      const id = await b.connect();
-      await this.runPending(b, `USE ${WORKSPACE_CATALOG}`, undefined, id);
-      return id;
+      return this.connectInWorkspace(b);
     });
     let open = true;
     const alive = () => {
