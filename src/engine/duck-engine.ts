@@ -200,9 +200,25 @@ export class DuckEngine implements Engine {
     onPart(await this.startPending(backend, sql, signal, connection, false));
     for (;;) {
       if (signal?.aborted) throw new QueryCancelledError();
-      const chunk = await backend.bindings.fetchQueryResults(connection);
-      if (!chunk || chunk.byteLength === 0) break;
+      const chunk = await this.fetchPart(backend, connection, signal);
+      if (chunk.byteLength === 0) break;
       onPart(chunk);
+    }
+  }
+
+  /**
+   * The next part of the connection's result; empty at its end. DuckDB-WASM answers a fetch with null when the part is
+   * not ready yet (a streaming result still computing when its polling interval ran out): that is "ask again", never
+   * the end. Taken for the end, it cut streamed results short whenever DuckDB was slower than that interval.
+   */
+  private async fetchPart(backend: DuckBackend, connection: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    const generation = this.generation;
+    for (;;) {
+      const chunk = await backend.bindings.fetchQueryResults(connection);
+      if (chunk) return chunk;
+      if (generation !== this.generation) throw new EngineCrashedError('The engine was reset');
+      if (signal?.aborted) throw new QueryCancelledError();
+      if (backend.yieldBetweenPolls) await backend.yieldBetweenPolls();
     }
   }
 
@@ -245,36 +261,26 @@ export class DuckEngine implements Engine {
   }
 
   /**
-   * On a connection of its own, with a turn in the queue per fetch: while the consumer takes its time with a part (a
-   * paced consumer returns a promise), the rest of the app's statements run, and DuckDB computes the next part only
-   * when it is asked for. The stream holds no transaction open beyond its own read.
+   * One turn in the queue, on the main connection: DuckDB computes the result as it is fetched (nothing of it materialised
+   * in wasm memory) and every part goes to `onPart` as it comes. The result is drained within the turn: no streaming
+   * result stays open across the app's other statements (a paced stream on a second connection did, and DuckDB's worker
+   * once stuck inside a call while the analysis ran beside a save). Callers that pace a large read split it into
+   * several queries.
    */
-  async streamIpc(sql: string, onPart: (part: Uint8Array) => void | Promise<void>, options: QueryOptions = {}): Promise<void> {
+  async streamIpc(sql: string, onPart: (part: Uint8Array) => void, options: QueryOptions = {}): Promise<void> {
     const { signal } = options;
-    if (signal?.aborted) throw new QueryCancelledError();
-    const owner = await this.ready();
-    const connection = await this.enqueue(async (b) => {
-      return this.connectInWorkspace(b);
-    });
-    const turn = <T>(work: (b: DuckBackend) => Promise<T>) =>
-      this.enqueue(async (b) => {
-        // A reset replaced the instance: the connection went with the old one.
-        if (b !== owner) throw new EngineCrashedError('The engine was reset');
-        return work(b);
-      }, signal);
-    try {
-      await onPart(await turn((b) => this.startPending(b, sql, signal, connection, true)));
+    await this.enqueue(async (backend) => {
+      onPart(await this.startPending(backend, sql, signal, backend.connection, true));
       for (;;) {
-        const chunk = await turn((b) => Promise.resolve(b.bindings.fetchQueryResults(connection)));
-        if (!chunk || chunk.byteLength === 0) break;
-        await onPart(chunk);
+        // A result left half-read ends when the connection's next statement starts (DuckDB closes it then).
+        if (signal?.aborted) throw new QueryCancelledError();
+        const chunk = await this.fetchPart(backend, backend.connection, signal);
+        if (chunk.byteLength === 0) break;
+        onPart(chunk);
       }
       // DuckDB sends the schema and the batches without the stream's end marker; readers of a stored stream need it.
-      await onPart(END_OF_STREAM.slice());
-    } finally {
-      // Also ends the streaming result if the consumer stopped early. A dead instance took the connection with it.
-      if (this.backend === owner) await this.enqueue((b) => b.disconnect(connection)).catch(() => undefined);
-    }
+      onPart(END_OF_STREAM.slice());
+    }, signal);
   }
 
   async queryRows(sql: string, options: QueryOptions = {}): Promise<RowsResult> {

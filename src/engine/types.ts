@@ -81,12 +81,12 @@ export interface Engine {
   /** Like query, converted to UI values through the single conversion module. */
   queryRows(sql: string, options?: QueryOptions): Promise<RowsResult>;
   /**
-   * The last result as the Arrow IPC stream DuckDB produces, handed to `onPart` piece by piece as it is fetched (schema,
+   * The result as the Arrow IPC stream DuckDB produces, handed to `onPart` piece by piece as it is fetched (schema,
    * record batches, end-of-stream marker): for copying data out as it is, without ever holding it whole. Each part is
-   * the caller's own (its buffer may be transferred). A consumer that returns a promise paces the stream: the next part
-   * is fetched once it resolves, and the app's other statements run meanwhile.
+   * the caller's own (its buffer may be transferred). The whole result is read in one turn of the engine's queue; a
+   * caller that must pace a large read splits it into several queries.
    */
-  streamIpc(sql: string, onPart: (part: Uint8Array) => void | Promise<void>, options?: QueryOptions): Promise<void>;
+  streamIpc(sql: string, onPart: (part: Uint8Array) => void, options?: QueryOptions): Promise<void>;
   /** Run statements for their effect. */
   exec(sql: string, options?: QueryOptions): Promise<void>;
   /** Insert an Arrow IPC stream (schema + record batches). */

@@ -54,6 +54,13 @@ async function importFile(app: Page, file: string): Promise<{ stagedBytes: numbe
   });
 }
 
+/** Both the analysis and the save of the import end (they run side by side; once, the save's read stuck DuckDB). */
+async function analysedAndSaved(app: Page): Promise<void> {
+  await expect
+    .poll(() => app.evaluate(() => ['driftline:analysis', 'driftline:save'].map((name) => performance.getEntriesByName(name).length)), { timeout: 60_000 })
+    .toEqual([1, 1]);
+}
+
 /** The events and distinct source rows loaded, as the SQL console shows them. */
 async function loaded(app: Page): Promise<string> {
   const grid = await runInConsole(app, "SELECT count(*) || ' events, ' || count(DISTINCT source_row) || ' rows' AS n FROM events");
@@ -74,6 +81,12 @@ test('a large event CSV is copied into OPFS for DuckDB, loads whole, and its cop
   const entries = await stagingEntries(app);
   expect(entries).toHaveLength(1);
   expect(entries[0]).toMatch(/^t[a-z0-9]+\/$/);
+  await analysedAndSaved(app);
+  expect(await loaded(app)).toBe(`${ROWS} events, ${ROWS} rows`);
+  // What was saved is all of it: the workspace restored from storage holds every event.
+  await app.reload();
+  await engineReady(app);
+  await expect.poll(() => app.evaluate(() => performance.getEntriesByName('driftline:restore').length), { timeout: 60_000 }).toBe(1);
   expect(await loaded(app)).toBe(`${ROWS} events, ${ROWS} rows`);
 });
 
@@ -129,5 +142,6 @@ test('without OPFS the same CSV is read as it is, and loads whole', async ({ con
   const { stagedBytes, events } = await importFile(page, eventCsv());
   expect(stagedBytes).toBe(0);
   expect(events).toBe(ROWS);
+  await analysedAndSaved(page);
   expect(await loaded(page)).toBe(`${ROWS} events, ${ROWS} rows`);
 });

@@ -1,8 +1,10 @@
-// The engine interface against the real DuckDB-WASM build in Node: SQL, Arrow insert, cancel, memory, reset.
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+// The engine interface against the real DuckDB-WASM build in Node: SQL, Arrow insert, cancel, memory, reset, and
+// fetches DuckDB answers with "not ready yet".
+import { tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeEngine } from '../../src/engine/node/node-engine';
-import type { DuckEngine } from '../../src/engine/duck-engine';
+import { DuckEngine } from '../../src/engine/duck-engine';
+import { createNodeBackend, createNodeEngine } from '../../src/engine/node/node-engine';
+import { concatBytes } from '../../src/ingest/container/streams';
 
 describe('engine (Node, DuckDB-WASM blocking build)', () => {
   let engine: DuckEngine;
@@ -116,5 +118,46 @@ describe('engine (Node, DuckDB-WASM blocking build)', () => {
     controller.abort();
     const { rows } = await engine.queryRows('SELECT 1 AS ok');
     expect(rows[0]?.ok).toBe(1);
+  });
+});
+
+describe('a fetch DuckDB-WASM answers "not ready yet"', () => {
+  // DuckDB-WASM answers a fetch with null when the next part is still being computed (its polling interval ran out):
+  // "ask again". This backend answers so before every real part, as a slow machine can.
+  let engine: DuckEngine;
+  let retries = 0;
+  beforeAll(async () => {
+    engine = new DuckEngine(async () => {
+      const backend = await createNodeBackend();
+      const real = backend.bindings;
+      let ready = false;
+      const bindings = new Proxy(real, {
+        get(target, prop) {
+          if (prop === 'fetchQueryResults')
+            return (connection: number) => {
+              ready = !ready;
+              if (!ready) return target.fetchQueryResults(connection);
+              retries++;
+              return null;
+            };
+          const value = Reflect.get(target, prop, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      return { ...backend, bindings };
+    });
+    await engine.start();
+    await engine.exec('CREATE TABLE slow AS SELECT range AS n FROM range(100000)');
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('is asked again, never taken for the end of the result', async () => {
+    const parts: Uint8Array[] = [];
+    await engine.streamIpc('SELECT * FROM slow', (part) => void parts.push(part));
+    expect(tableFromIPC(concatBytes(parts)).numRows).toBe(100_000);
+    expect((await engine.queryRows('SELECT count(*) AS n, sum(n) AS s FROM slow')).rows).toEqual([{ n: 100_000, s: 4_999_950_000 }]);
+    expect(retries).toBeGreaterThan(10);
   });
 });

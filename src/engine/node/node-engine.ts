@@ -9,7 +9,8 @@ import { DuckEngine, type DuckBackend } from '../duck-engine';
 const require = createRequire(import.meta.url);
 const dist = path.dirname(require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs'));
 
-async function createNodeBackend(): Promise<DuckBackend> {
+/** The blocking build in this process, as the engine drives it (exported for tests that wrap its bindings). */
+export async function createNodeBackend(): Promise<DuckBackend> {
   const db = await duckdb.createDuckDB(
     {
       mvp: { mainModule: path.join(dist, 'duckdb-mvp.wasm'), mainWorker: path.join(dist, 'duckdb-node-mvp.worker.cjs') },
