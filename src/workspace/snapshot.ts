@@ -1,6 +1,7 @@
 // Snapshots: the canonical tables copied out of DuckDB as gzipped Arrow IPC and written to IndexedDB in one
 // transaction, so reopening rebuilds the workspace without re-parsing any evidence. A snapshot becomes current only
 // when it is complete; a reload or a full disk half-way leaves the previous one in charge.
+import { Message } from 'apache-arrow';
 import type { Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
@@ -183,7 +184,7 @@ export async function readTables(
         if (compressing) await compressing;
         const gz = gzipParts();
         try {
-          await readChunk(engine, name, { first: Number(row.first), last: Number(row.last) }, gz, options);
+          await readChunk(engine, name, { first: Number(row.first), last: Number(row.last), rows: Number(row.n) }, gz, options);
         } catch (error) {
           gz.cancel();
           throw error;
@@ -202,6 +203,25 @@ export async function readTables(
   return { tables, chunks };
 }
 
+/**
+ * Rows in the record batches of a part of an IPC stream (DuckDB hands over whole messages: continuation, metadata
+ * length, flatbuffer metadata, body). Only the metadata is decoded.
+ */
+export function ipcRows(part: Uint8Array): number {
+  const view = new DataView(part.buffer, part.byteOffset, part.byteLength);
+  let rows = 0;
+  let at = 0;
+  while (at + 8 <= part.byteLength) {
+    if (view.getUint32(at, true) !== 0xffffffff) throw new Error('Not an Arrow IPC message');
+    const length = view.getInt32(at + 4, true);
+    if (length === 0) break;
+    const message = Message.decode(part.subarray(at + 8, at + 8 + length));
+    if (message.isRecordBatch()) rows += Number(message.header().length);
+    at += 8 + length + Number(message.bodyLength);
+  }
+  return rows;
+}
+
 /** The Arrow IPC stream's end marker: continuation, then a zero-length message. */
 const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 const isEndOfStream = (part: Uint8Array) => part.byteLength === 8 && part.every((b, i) => b === END_OF_STREAM[i]);
@@ -214,11 +234,12 @@ const isEndOfStream = (part: Uint8Array) => part.byteLength === 8 && part.every(
 async function readChunk(
   engine: Engine,
   name: string,
-  rowids: { first: number; last: number },
+  rowids: { first: number; last: number; rows: number },
   gz: GzipParts,
   options: { signal?: AbortSignal },
 ): Promise<void> {
   let paced: Promise<void> = Promise.resolve();
+  let read = 0;
   for (let slice = rowids.first; slice <= rowids.last; slice += SLICE_ROWS) {
     let index = 0;
     await engine.streamIpc(
@@ -226,6 +247,7 @@ async function readChunk(
       (part) => {
         const schema = index++ === 0;
         if ((schema && slice !== rowids.first) || isEndOfStream(part)) return;
+        read += ipcRows(part);
         // Into the compression worker at once (transferred), not gathered here.
         paced = gz.push(part);
       },
@@ -234,6 +256,8 @@ async function readChunk(
     // gzip is given time to take what waits before DuckDB is asked for more.
     await paced;
   }
+  // A read cut short is never stored as the whole table (the analysis beside the save writes no canonical table).
+  if (read !== rowids.rows) throw new Error(`The save read ${read} of the ${rowids.rows} rows of ${name} in one chunk; nothing was saved.`);
   await gz.push(END_OF_STREAM.slice());
 }
 
