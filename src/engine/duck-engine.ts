@@ -5,6 +5,7 @@ import type { FileStager } from './staging';
 import { quoteIdent, quoteLiteral } from './sql';
 import {
   EngineCrashedError,
+  IPC_END_OF_STREAM,
   QueryCancelledError,
   type ArrowInsertOptions,
   type Engine,
@@ -75,8 +76,6 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Arrow IPC end-of-stream: the continuation marker and a zero length. */
-const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 export class DuckEngine implements Engine {
   private backend: DuckBackend | null = null;
@@ -196,8 +195,9 @@ export class DuckEngine implements Engine {
     signal: AbortSignal | undefined,
     connection: number,
     onPart: (part: Uint8Array) => void,
+    streaming = false,
   ): Promise<void> {
-    onPart(await this.startPending(backend, sql, signal, connection, false));
+    onPart(await this.startPending(backend, sql, signal, connection, streaming));
     for (;;) {
       if (signal?.aborted) throw new QueryCancelledError();
       const chunk = await this.fetchPart(backend, connection, signal);
@@ -270,16 +270,10 @@ export class DuckEngine implements Engine {
   async streamIpc(sql: string, onPart: (part: Uint8Array) => void, options: QueryOptions = {}): Promise<void> {
     const { signal } = options;
     await this.enqueue(async (backend) => {
-      onPart(await this.startPending(backend, sql, signal, backend.connection, true));
-      for (;;) {
-        // A result left half-read ends when the connection's next statement starts (DuckDB closes it then).
-        if (signal?.aborted) throw new QueryCancelledError();
-        const chunk = await this.fetchPart(backend, backend.connection, signal);
-        if (chunk.byteLength === 0) break;
-        onPart(chunk);
-      }
+      // A result left half-read (cancelled) ends when the connection's next statement starts (DuckDB closes it then).
+      await this.pendingParts(backend, sql, signal, backend.connection, onPart, true);
       // DuckDB sends the schema and the batches without the stream's end marker; readers of a stored stream need it.
-      onPart(END_OF_STREAM.slice());
+      onPart(IPC_END_OF_STREAM.slice());
     }, signal);
   }
 

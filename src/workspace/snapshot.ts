@@ -2,7 +2,7 @@
 // transaction, so reopening rebuilds the workspace without re-parsing any evidence. A snapshot becomes current only
 // when it is complete; a reload or a full disk half-way leaves the previous one in charge.
 import { Message } from 'apache-arrow';
-import type { Engine } from '../engine/types';
+import { IPC_END_OF_STREAM, type Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
 import type { DriftlineDB, SavedAnalysisInfo, SnapshotRecord, SnapshotTable } from './db';
@@ -222,9 +222,7 @@ export function ipcRows(part: Uint8Array): number {
   return rows;
 }
 
-/** The Arrow IPC stream's end marker: continuation, then a zero-length message. */
-const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
-const isEndOfStream = (part: Uint8Array) => part.byteLength === 8 && part.every((b, i) => b === END_OF_STREAM[i]);
+const isEndOfStream = (part: Uint8Array) => part.byteLength === 8 && part.every((b, i) => b === IPC_END_OF_STREAM[i]);
 
 /**
  * One chunk (the rows from rowid `first` to `last`) as one Arrow IPC stream, read in slices of SLICE_ROWS rowids. Each
@@ -258,7 +256,7 @@ async function readChunk(
   }
   // A read cut short is never stored as the whole table (the analysis beside the save writes no canonical table).
   if (read !== rowids.rows) throw new Error(`The save read ${read} of the ${rowids.rows} rows of ${name} in one chunk; nothing was saved.`);
-  await gz.push(END_OF_STREAM.slice());
+  await gz.push(IPC_END_OF_STREAM.slice());
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {
