@@ -35,17 +35,17 @@ export default defineConfig({
         display: 'standalone',
         icons: [{ src: 'driftline.svg', sizes: 'any', type: 'image/svg+xml' }],
       },
-      workbox: {
+      // Our own service worker (src/sw.ts): Workbox's precache held the wasm bundles in the tab's memory (see there).
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectManifest: {
         // The wasm bundles are 34-39 MB; the 2 MB default would silently leave them out of the precache.
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         globPatterns: ['**/*.{js,css,html,svg,wasm,json,csv,ndjson,gz,txt}'],
-        navigateFallback: 'index.html',
-        cleanupOutdatedCaches: true,
-        // Take over the page of the first visit at once, so it keeps working offline without a second load.
-        clientsClaim: true,
-        skipWaiting: true,
-        // Same-origin only: nothing else is ever cached (or fetched).
-        runtimeCaching: [],
+        rollupFormat: 'iife',
+        // Unminified: the manifest goes where `self.__WB_MANIFEST` is written, which a minifier renames.
+        minify: false,
       },
     }),
   ],

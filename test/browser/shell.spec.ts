@@ -1,4 +1,6 @@
 // The built app in Chromium: boots offline-clean, the engine answers, the CSP holds, the service worker keeps it alive.
+import type { CDPSession } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 import { engineReady, expect, runInConsole, startAppServer, test } from './fixtures';
 
 test('the built app opens, the engine reports ready and answers SELECT 42 with no request outside its origin', async ({ app }) => {
@@ -92,6 +94,61 @@ test('after one visit the app starts with the server gone (service worker)', asy
     expect(errors).toEqual([]);
   } finally {
     await context.close();
+    await server.close();
+  }
+});
+
+/**
+ * Blink's buffer partition (where fetched bodies are buffered) of each renderer process, in MiB, from one Chromium
+ * memory-infra dump taken after a forced collection.
+ */
+async function rendererBufferPartitions(session: CDPSession): Promise<number[]> {
+  type TraceEvent = { ph: string; pid: number; name?: string; args?: Record<string, unknown> };
+  const events: TraceEvent[] = [];
+  session.on('Tracing.dataCollected', (event) => void events.push(...(event.value as unknown as TraceEvent[])));
+  const complete = new Promise<void>((resolve) => session.once('Tracing.tracingComplete', () => resolve()));
+  await session.send('Tracing.start', {
+    traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], memoryDumpConfig: { triggers: [] } as never },
+    transferMode: 'ReportEvents',
+  });
+  const dump = await session.send('Tracing.requestMemoryDump', { deterministic: true, levelOfDetail: 'detailed' });
+  expect(dump.success).toBe(true);
+  await session.send('Tracing.end');
+  await complete;
+  const renderers = new Set(events.filter((e) => e.ph === 'M' && e.name === 'process_name' && /renderer/i.test(String(e.args?.name))).map((e) => e.pid));
+  const sizes: number[] = [];
+  for (const event of events) {
+    if (event.ph !== 'v' || !renderers.has(event.pid)) continue;
+    const allocators = (event.args?.dumps as { allocators?: Record<string, { attrs?: { size?: { value?: string } } }> } | undefined)?.allocators ?? {};
+    const size = allocators['partition_alloc/partitions/buffer']?.attrs?.size?.value;
+    if (size) sizes.push(Number.parseInt(size, 16) / 2 ** 20);
+  }
+  return sizes;
+}
+
+test("the first visit's precache leaves no wasm bundle buffered in the tab (memory-infra dump)", async ({ playwright }) => {
+  // A browser of its own, so the only renderer holding the app is this test's.
+  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const server = await startAppServer();
+  try {
+    const context = await browser.newContext({ serviceWorkers: 'allow' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await engineReady(page);
+    // The precache (both wasm bundles, 73 MB) is complete once the worker controls the page.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve()));
+      }
+    });
+    const sizes = await rendererBufferPartitions(await browser.newBrowserCDPSession());
+    console.log(`renderer buffer partitions after the precache: ${sizes.map((s) => `${s.toFixed(1)} MiB`).join(', ')}`);
+    expect(sizes.length).toBeGreaterThan(0);
+    // Workbox's precache left 57-64 MiB here (an unread clone of each response); one wasm bundle alone is 33-38 MiB.
+    expect(Math.max(...sizes)).toBeLessThan(32);
+  } finally {
+    await browser.close();
     await server.close();
   }
 });
