@@ -50,11 +50,17 @@ export interface SavedAnalysisInfo {
   report: { counts: Record<string, number>; timingsMs: Record<string, number>; totalMs: number };
 }
 
+/**
+ * A stored chunk's gzipped bytes. Saved in the tab they are a Blob (its bytes live in the browser's blob storage, not in
+ * the tab); saved where there are no workers (Node), imported from an archive or written by older versions, bytes.
+ */
+export type StoredBytes = Uint8Array | Blob;
+
 export interface BlobRecord {
   id: string;
   workspaceId: string;
   snapshotId: string;
-  bytes: Uint8Array;
+  bytes: StoredBytes;
 }
 
 export interface TriageNote {

@@ -8,7 +8,7 @@ export interface GzipParts {
    * (or, for a compressor elsewhere, once few enough bytes wait for it): a caller that waits never piles parts up.
    */
   push(part: Uint8Array): Promise<void>;
-  finish(): Promise<Uint8Array>;
+  finish(): Promise<Uint8Array | Blob>;
   cancel(): void;
 }
 

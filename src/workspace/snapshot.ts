@@ -5,7 +5,7 @@ import { Message } from 'apache-arrow';
 import { IPC_END_OF_STREAM, type Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
-import type { DriftlineDB, SavedAnalysisInfo, SnapshotRecord, SnapshotTable } from './db';
+import type { DriftlineDB, SavedAnalysisInfo, SnapshotRecord, SnapshotTable, StoredBytes } from './db';
 import { gzipHere, type GzipParts } from './gzip-parts';
 
 /** The tables that are the workspace (findings are recomputed from them, deterministically). */
@@ -44,7 +44,7 @@ const GZIP_WAITING_BYTES = 16 * 2 ** 20;
 
 interface GzipWorker {
   worker: Worker;
-  pending: Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>;
+  pending: Map<number, { resolve: (bytes: Blob) => void; reject: (error: Error) => void }>;
   /** Why it stopped, once it has: later jobs on it fail at once. */
   dead: Error | null;
   /** Bytes of parts handed to it. */
@@ -67,7 +67,7 @@ function compressionWorker(): GzipWorker {
   const wake = () => {
     for (const waker of current.wakers.splice(0)) waker();
   };
-  worker.onmessage = (event: MessageEvent<{ id: number; out?: Uint8Array; error?: string; took?: number }>) => {
+  worker.onmessage = (event: MessageEvent<{ id: number; out?: Blob; error?: string; took?: number }>) => {
     if (event.data.took !== undefined) {
       current.waiting -= event.data.took;
       if (current.waiting <= GZIP_WAITING_BYTES) wake();
@@ -130,7 +130,7 @@ export function gzipParts(): GzipParts {
         end();
         return Promise.reject(target.dead);
       }
-      return new Promise<Uint8Array>((resolve, reject) => {
+      return new Promise<Blob>((resolve, reject) => {
         target.pending.set(id, { resolve, reject });
         target.worker.postMessage({ id, end: true });
       }).finally(end);
@@ -142,8 +142,17 @@ export function gzipParts(): GzipParts {
   };
 }
 
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+export async function gunzip(bytes: StoredBytes): Promise<Uint8Array> {
+  const blob = bytes instanceof Blob ? bytes : new Blob([bytes as BlobPart]);
+  return new Uint8Array(await new Response(blob.stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+}
+
+/** Bytes of a stored chunk. */
+export const storedSize = (bytes: StoredBytes): number => (bytes instanceof Blob ? bytes.size : bytes.byteLength);
+
+/** A stored chunk's bytes in the tab (an archive export needs them). */
+export async function storedBytes(bytes: StoredBytes): Promise<Uint8Array> {
+  return bytes instanceof Blob ? new Uint8Array(await bytes.arrayBuffer()) : bytes;
 }
 
 const newId = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -160,10 +169,10 @@ export async function readTables(
   engine: Engine,
   signal?: AbortSignal,
   names: readonly string[] = SNAPSHOT_TABLES,
-): Promise<{ tables: SnapshotTable[]; chunks: Map<string, Uint8Array> }> {
+): Promise<{ tables: SnapshotTable[]; chunks: Map<string, StoredBytes> }> {
   await ensureSchema(engine);
   const tables: SnapshotTable[] = [];
-  const chunks = new Map<string, Uint8Array>();
+  const chunks = new Map<string, StoredBytes>();
   const options = signal ? { signal } : {};
   // The chunk whose last parts are still being compressed.
   let compressing: Promise<void> | null = null;
@@ -264,11 +273,11 @@ function throwIfCancelled(signal?: AbortSignal): void {
 }
 
 /**
- * Store compressed chunks one request at a time, inside the caller's transaction. IndexedDB serialises each value and
- * hands it to the browser process; a bulk add of them all held every serialised copy at once (~3× the snapshot, for a
- * moment, in the tab). Each chunk leaves `chunks` once stored, so the tab can let go of it before the transaction ends.
+ * Store compressed chunks one request at a time, inside the caller's transaction. A Blob is stored by reference; bytes
+ * are serialised and handed to the browser process, and a bulk add of them all held every serialised copy at once (~3×
+ * the snapshot, for a moment, in the tab). Each chunk leaves `chunks` once stored, so the tab can let go of it.
  */
-async function addChunks(db: DriftlineDB, chunks: Map<string, Uint8Array>, workspaceId: string, snapshotId: string): Promise<void> {
+async function addChunks(db: DriftlineDB, chunks: Map<string, StoredBytes>, workspaceId: string, snapshotId: string): Promise<void> {
   for (const [id, data] of [...chunks.entries()]) {
     await db.blobs.add({ id, workspaceId, snapshotId, bytes: data });
     chunks.delete(id);
@@ -284,7 +293,7 @@ export async function saveSnapshot(db: DriftlineDB, engine: Engine, workspaceId:
   const { tables, chunks } = await readTables(engine, signal);
   throwIfCancelled(signal);
   const snapshotId = newId('s');
-  const bytes = [...chunks.values()].reduce((n, c) => n + c.byteLength, 0);
+  const bytes = [...chunks.values()].reduce((n, c) => n + storedSize(c), 0);
   const record: SnapshotRecord = { id: snapshotId, workspaceId, createdAt: new Date().toISOString(), tables, bytes };
   const counts = Object.fromEntries(tables.map((t) => [t.name, t.rows]));
   await db.transaction('rw', db.workspaces, db.snapshots, db.blobs, async () => {
@@ -320,7 +329,7 @@ export async function saveSnapshot(db: DriftlineDB, engine: Engine, workspaceId:
 export async function saveAnalysis(db: DriftlineDB, engine: Engine, workspaceId: string, info: SavedAnalysisInfo, signal?: AbortSignal): Promise<boolean> {
   const { tables, chunks } = await readTables(engine, signal, ANALYSIS_TABLES);
   const id = newId('a');
-  const bytes = [...chunks.values()].reduce((n, c) => n + c.byteLength, 0);
+  const bytes = [...chunks.values()].reduce((n, c) => n + storedSize(c), 0);
   const record: SnapshotRecord = { id, workspaceId, createdAt: new Date().toISOString(), tables, bytes, analysis: info };
   return db.transaction('rw', db.workspaces, db.snapshots, db.blobs, async () => {
     const workspace = await db.workspaces.get(workspaceId);
@@ -403,7 +412,7 @@ export async function restoreSnapshot(db: DriftlineDB, engine: Engine, workspace
   return (await restoreWorkspace(db, engine, workspaceId)) !== null;
 }
 
-async function restoreAnalysisTables(engine: Engine, tables: readonly SnapshotTable[], chunk: (id: string) => Promise<Uint8Array>): Promise<void> {
+async function restoreAnalysisTables(engine: Engine, tables: readonly SnapshotTable[], chunk: (id: string) => Promise<StoredBytes>): Promise<void> {
   await engine.exec(ANALYSIS_TABLES.map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)};`).join('\n'));
   for (const table of tables) {
     if (!(ANALYSIS_TABLES as readonly string[]).includes(table.name)) continue;
@@ -423,7 +432,7 @@ async function restoreAnalysisTables(engine: Engine, tables: readonly SnapshotTa
 export async function restoreTables(
   engine: Engine,
   tables: readonly SnapshotTable[],
-  chunk: (id: string) => Promise<Uint8Array>,
+  chunk: (id: string) => Promise<StoredBytes>,
   options: { clear?: boolean; onChunk?: (rows: number) => void } = {},
 ): Promise<void> {
   await ensureSchema(engine);

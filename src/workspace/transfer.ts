@@ -9,6 +9,7 @@ import { ArchiveError, packWorkspace, unpackWorkspace, type ArchiveEntry } from 
 import type { DriftlineDB, OriginalFileRecord, OriginalRecord, SavedQueryRecord, SnapshotTable, TriageRecord, WorkspaceRecord } from './db';
 import type { EventColumnMapping } from '../ingest/csv-events';
 import { PRODUCT_VERSION } from '../report/findings-export';
+import { storedBytes } from './snapshot';
 
 interface SnapshotManifest {
   tables: { name: string; rows: number; parts: string[] }[];
@@ -49,7 +50,7 @@ export async function exportWorkspace(db: DriftlineDB, workspaceId: string, opti
         const blob = await db.blobs.get(blobId);
         if (!blob) throw new Error(`Part of the saved state is missing (${table.name} part ${i + 1}).`);
         const path = `tables/${table.name}/${String(i).padStart(4, '0')}.arrow.gz`;
-        entries.push({ path, bytes: blob.bytes });
+        entries.push({ path, bytes: await storedBytes(blob.bytes) });
         parts.push(path);
       }
       snapshot.tables.push({ name: table.name, rows: table.rows, parts });

@@ -30,6 +30,35 @@ test('triage and findings survive a reload, with no file dropped again', async (
   await expect(app.getByRole('list', { name: 'Notes' })).toContainText('Asked the owner about the new key <b>now</b>');
   const before = await findingUids(app);
   expect(before.length).toBeGreaterThan(32);
+  // The snapshot's gzipped chunks are stored as Blobs (their bytes left the tab for the browser's blob storage), and
+  // they add up to the size the workspace records.
+  const stored = await app.evaluate(async () => {
+    const open = indexedDB.open('driftline');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const read = <T,>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result as T[]);
+        request.onerror = () => reject(request.error);
+      });
+    const workspaces = await read<{ snapshotId: string | null; storedBytes: number }>('workspaces');
+    const blobs = await read<{ snapshotId: string; bytes: unknown }>('blobs');
+    db.close();
+    const current = workspaces.find((w) => w.snapshotId)!;
+    const chunks = blobs.filter((b) => b.snapshotId === current.snapshotId);
+    return {
+      chunks: chunks.length,
+      blobs: chunks.filter((b) => b.bytes instanceof Blob).length,
+      bytes: chunks.reduce((n, b) => n + (b.bytes instanceof Blob ? b.bytes.size : 0), 0),
+      recorded: current.storedBytes,
+    };
+  });
+  expect(stored.chunks).toBeGreaterThan(5);
+  expect(stored.blobs).toBe(stored.chunks);
+  expect(stored.bytes).toBe(stored.recorded);
 
   await app.reload();
   await engineReady(app);
