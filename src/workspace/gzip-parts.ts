@@ -12,10 +12,45 @@ export interface GzipParts {
   cancel(): void;
 }
 
-export function gzipHere(): GzipParts {
+/**
+ * Compressed output gathered into a Blob of Blobs, a piece at a time: the tab holds at most one piece of it (a Blob's
+ * bytes go to the browser's blob storage, and a Blob made of Blobs refers to them without copying). Gathered as one
+ * ArrayBuffer instead, a chunk's output existed up to three times at its end (the stream's pieces, their
+ * concatenation, the Blob made of that).
+ */
+const BLOB_PIECE_BYTES = 1 << 20;
+
+async function collect(readable: ReadableStream<Uint8Array>, asBlob: boolean): Promise<Uint8Array | Blob> {
+  const reader = readable.getReader();
+  const pieces: Blob[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pending.push(value);
+    pendingBytes += value.byteLength;
+    if (asBlob && pendingBytes >= BLOB_PIECE_BYTES) {
+      pieces.push(new Blob(pending as BlobPart[]));
+      pending = [];
+      pendingBytes = 0;
+    }
+  }
+  if (asBlob) return new Blob([...pieces, ...(pending as BlobPart[])]);
+  const out = new Uint8Array(pendingBytes);
+  let at = 0;
+  for (const piece of pending) {
+    out.set(piece, at);
+    at += piece.byteLength;
+  }
+  return out;
+}
+
+/** `asBlob`: finish with a Blob (in the tab's gzip worker), else with bytes. */
+export function gzipHere(options: { asBlob?: boolean } = {}): GzipParts {
   const stream = new CompressionStream('gzip');
   const writer = stream.writable.getWriter() as WritableStreamDefaultWriter<Uint8Array>;
-  const out = new Response(stream.readable).arrayBuffer();
+  const out = collect(stream.readable as ReadableStream<Uint8Array>, options.asBlob ?? false);
   // Its failure is reported by finish (or dropped with a cancelled stream).
   out.catch(() => undefined);
   return {
@@ -23,7 +58,7 @@ export function gzipHere(): GzipParts {
     push: (part) => writer.write(part).catch(() => undefined),
     finish: async () => {
       await writer.close();
-      return new Uint8Array(await out);
+      return out;
     },
     cancel: () => void writer.abort().catch(() => undefined),
   };

@@ -11,7 +11,7 @@ const jobs = new Map<number, GzipParts>();
 
 function job(id: number): GzipParts {
   let found = jobs.get(id);
-  if (!found) jobs.set(id, (found = gzipHere()));
+  if (!found) jobs.set(id, (found = gzipHere({ asBlob: true })));
   return found;
 }
 
@@ -32,10 +32,10 @@ scope.onmessage = async (event) => {
   }
   try {
     const out = await current.finish();
-    // As a Blob: its bytes go to the browser's blob storage, and IndexedDB stores the Blob by reference. Handed back as
-    // bytes, every compressed chunk of the save sat in the tab until the end, then again as IndexedDB's serialised
-    // copy (~30 MiB of the renderer's peak at 1M events).
-    scope.postMessage({ id, out: out instanceof Blob ? out : new Blob([out as BlobPart]) }, []);
+    // A Blob (see gzipHere): its bytes are in the browser's blob storage, and IndexedDB stores it by reference. Handed
+    // back as bytes, every compressed chunk of the save sat in the tab until the end, then again as IndexedDB's
+    // serialised copy (~30 MiB of the renderer's peak at 1M events).
+    scope.postMessage({ id, out }, []);
   } catch (error) {
     scope.postMessage({ id, error: (error as Error).message }, []);
   }

@@ -22,7 +22,7 @@ class FakeWorker {
   postMessage(message: Message): void {
     if (this.terminated) throw new Error('posted to a terminated worker');
     let job = this.jobs.get(message.id);
-    if (!job) this.jobs.set(message.id, (job = gzipHere()));
+    if (!job) this.jobs.set(message.id, (job = gzipHere({ asBlob: true })));
     if ('part' in message) {
       const bytes = message.part.byteLength;
       this.bytes += bytes;
@@ -37,7 +37,7 @@ class FakeWorker {
     if ('cancel' in message) return job.cancel();
     // As gzip.worker.ts does: the compressed chunk comes back as a Blob.
     void job.finish().then((out) => {
-      if (!this.terminated) this.onmessage?.({ data: { id: message.id, out: new Blob([out as BlobPart]) } });
+      if (!this.terminated) this.onmessage?.({ data: { id: message.id, out } });
     });
   }
   terminate(): void {
