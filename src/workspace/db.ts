@@ -27,6 +27,11 @@ export interface SnapshotTable {
   rows: number;
   /** Blob ids in order; each holds one gzipped Arrow IPC stream. */
   blobIds: string[];
+  /**
+   * Per blob, the compressed sizes of the gzip members it is made of, one after the other (a chunk is compressed in
+   * several). Absent (older saves, archives from before) or empty for a blob: one member.
+   */
+  members?: number[][];
 }
 
 export interface SnapshotRecord {

@@ -27,12 +27,19 @@ const CHUNK_ROWS = 250_000;
 const SLICE_ROWS = 4_096;
 
 /**
- * A compression worker takes no new chunk once it has been handed this many bytes, and ends when its last job does.
+ * A compression worker takes no new job once it has been handed this many bytes, and ends when its last job does.
  * The parts it was handed are garbage once compressed, but a worker's V8 frees their memory only when it collects,
- * which it did late: with one worker for the whole save, the tab's ArrayBuffers reached ~230 MiB during a 1M-event
- * save, ~130 MiB with this. A worker that ends takes them all with it; a new one costs a few milliseconds.
+ * which it does late: with one worker for the whole save, the tab's ArrayBuffers reached ~230 MiB during a 1M-event
+ * save. A worker that ends takes them all with it; a new one costs a few milliseconds.
  */
-const GZIP_WORKER_BYTES = 64 * 2 ** 20;
+const GZIP_WORKER_BYTES = 16 * 2 ** 20;
+
+/**
+ * A chunk is compressed as several gzip members of about this many bytes of IPC each, concatenated in one stored Blob
+ * (the member sizes are recorded beside it). Each member is a job of its own, so with GZIP_WORKER_BYTES a worker ends
+ * after each one: a worker held up to ~75 MiB of spent parts while it compressed a whole 90 MB chunk.
+ */
+const MEMBER_BYTES = 16 * 2 ** 20;
 
 /**
  * Bytes sent to a compression worker and not yet taken by its compressor, beyond which the save waits before fetching
@@ -142,9 +149,41 @@ export function gzipParts(): GzipParts {
   };
 }
 
-export async function gunzip(bytes: StoredBytes): Promise<Uint8Array> {
+/**
+ * The bytes of a stored chunk, decompressed. `members`: the compressed sizes of the gzip members it is made of, one after
+ * the other (absent: one member). Each member is decompressed on its own (the browser's decompressor stops at the end
+ * of the first), into one buffer sized from the members' trailers (ISIZE: a member's length modulo 2^32; members are
+ * far smaller), so the chunk exists once, not in pieces and again joined.
+ */
+export async function gunzip(bytes: StoredBytes, members?: readonly number[]): Promise<Uint8Array> {
   const blob = bytes instanceof Blob ? bytes : new Blob([bytes as BlobPart]);
-  return new Uint8Array(await new Response(blob.stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const sizes = members && members.length > 0 ? members : [blob.size];
+  if (sizes.reduce((n, s) => n + s, 0) !== blob.size || sizes.some((s) => !Number.isSafeInteger(s) || s < 18)) {
+    throw new Error(`A saved chunk does not match its recorded parts (${blob.size} bytes, parts of ${sizes.join(', ')}).`);
+  }
+  const slices: Blob[] = [];
+  let total = 0;
+  let at = 0;
+  for (const size of sizes) {
+    const member = blob.slice(at, at + size);
+    at += size;
+    total += new DataView(await member.slice(size - 4).arrayBuffer()).getUint32(0, true);
+    slices.push(member);
+  }
+  const out = new Uint8Array(total);
+  let filled = 0;
+  for (const member of slices) {
+    const reader = member.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (filled + value.byteLength > total) throw new Error('A saved chunk is larger than its gzip trailers say.');
+      out.set(value, filled);
+      filled += value.byteLength;
+    }
+  }
+  if (filled !== total) throw new Error('A saved chunk is smaller than its gzip trailers say.');
+  return out;
 }
 
 /** Bytes of a stored chunk. */
@@ -185,20 +224,18 @@ export async function readTables(
            FROM ${quoteIdent(name)} GROUP BY chunk ORDER BY chunk`,
         options,
       );
-      const table: SnapshotTable = { name, rows: rows.reduce((n, r) => n + Number(r.n), 0), blobIds: [] };
-      for (const row of rows) {
+      const members: number[][] = [];
+      const table: SnapshotTable = { name, rows: rows.reduce((n, r) => n + Number(r.n), 0), blobIds: [], members };
+      for (const [i, row] of rows.entries()) {
         const id = newId('b');
         // DuckDB's own IPC bytes are stored as they are, compressed part by part as they are fetched.
         // The previous chunk is finished first: one chunk's parts at most wait uncompressed.
         if (compressing) await compressing;
-        const gz = gzipParts();
-        try {
-          await readChunk(engine, name, { first: Number(row.first), last: Number(row.last), rows: Number(row.n) }, gz, options);
-        } catch (error) {
-          gz.cancel();
-          throw error;
-        }
-        compressing = gz.finish().then((bytes) => void chunks.set(id, bytes));
+        const { compressed } = await readChunk(engine, name, { first: Number(row.first), last: Number(row.last), rows: Number(row.n) }, options);
+        compressing = compressed.then((chunk) => {
+          chunks.set(id, chunk.bytes);
+          members[i] = chunk.members;
+        });
         table.blobIds.push(id);
       }
       tables.push(table);
@@ -236,36 +273,69 @@ const isEndOfStream = (part: Uint8Array) => part.byteLength === 8 && part.every(
 /**
  * One chunk (the rows from rowid `first` to `last`) as one Arrow IPC stream, read in slices of SLICE_ROWS rowids. Each
  * slice comes as a stream of its own (schema, batches, end marker); the chunk's stream is the first slice's schema,
- * every slice's batches and one end marker.
+ * every slice's batches and one end marker. It is compressed as consecutive gzip members (a new one after MEMBER_BYTES
+ * of IPC, at a slice's end). Resolves once everything is read and handed to compression; `compressed` then resolves
+ * with the chunk's bytes (the members one after the other) and the members' sizes.
  */
 async function readChunk(
   engine: Engine,
   name: string,
   rowids: { first: number; last: number; rows: number },
-  gz: GzipParts,
   options: { signal?: AbortSignal },
-): Promise<void> {
+): Promise<{ compressed: Promise<{ bytes: StoredBytes; members: number[] }> }> {
+  const finished: Promise<StoredBytes>[] = [];
+  let gz: GzipParts = gzipParts();
+  let memberBytes = 0;
   let paced: Promise<void> = Promise.resolve();
   let read = 0;
-  for (let slice = rowids.first; slice <= rowids.last; slice += SLICE_ROWS) {
-    let index = 0;
-    await engine.streamIpc(
-      `SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${slice} AND rowid <= ${Math.min(slice + SLICE_ROWS - 1, rowids.last)}`,
-      (part) => {
-        const schema = index++ === 0;
-        if ((schema && slice !== rowids.first) || isEndOfStream(part)) return;
-        read += ipcRows(part);
-        // Into the compression worker at once (transferred), not gathered here.
-        paced = gz.push(part);
-      },
-      options,
-    );
-    // gzip is given time to take what waits before DuckDB is asked for more.
-    await paced;
+  try {
+    for (let slice = rowids.first; slice <= rowids.last; slice += SLICE_ROWS) {
+      if (memberBytes >= MEMBER_BYTES) {
+        finished.push(gz.finish());
+        gz = gzipParts();
+        memberBytes = 0;
+      }
+      let index = 0;
+      const member = gz;
+      await engine.streamIpc(
+        `SELECT * FROM ${quoteIdent(name)} WHERE rowid >= ${slice} AND rowid <= ${Math.min(slice + SLICE_ROWS - 1, rowids.last)}`,
+        (part) => {
+          const schema = index++ === 0;
+          if ((schema && slice !== rowids.first) || isEndOfStream(part)) return;
+          read += ipcRows(part);
+          memberBytes += part.byteLength;
+          // Into the compression worker at once (transferred), not gathered here.
+          paced = member.push(part);
+        },
+        options,
+      );
+      // gzip is given time to take what waits before DuckDB is asked for more.
+      await paced;
+    }
+    // A read cut short is never stored as the whole table (the analysis beside the save writes no canonical table).
+    if (read !== rowids.rows) throw new Error(`The save read ${read} of the ${rowids.rows} rows of ${name} in one chunk; nothing was saved.`);
+    await gz.push(IPC_END_OF_STREAM.slice());
+  } catch (error) {
+    gz.cancel();
+    // Members already finishing are dropped (and a failure of theirs is not left unhandled).
+    for (const done of finished) done.catch(() => undefined);
+    throw error;
   }
-  // A read cut short is never stored as the whole table (the analysis beside the save writes no canonical table).
-  if (read !== rowids.rows) throw new Error(`The save read ${read} of the ${rowids.rows} rows of ${name} in one chunk; nothing was saved.`);
-  await gz.push(IPC_END_OF_STREAM.slice());
+  finished.push(gz.finish());
+  return { compressed: Promise.all(finished).then((outs) => ({ bytes: concatStored(outs), members: outs.map(storedSize) })) };
+}
+
+/** Stored pieces one after the other: a Blob of Blobs (no copy), or bytes where there are no Blobs (Node). */
+function concatStored(outs: StoredBytes[]): StoredBytes {
+  if (outs.length === 1) return outs[0]!;
+  if (outs.some((o) => o instanceof Blob)) return new Blob(outs as BlobPart[]);
+  const bytes = new Uint8Array(outs.reduce((n, o) => n + storedSize(o), 0));
+  let at = 0;
+  for (const o of outs as Uint8Array[]) {
+    bytes.set(o, at);
+    at += o.byteLength;
+  }
+  return bytes;
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {
@@ -416,10 +486,8 @@ async function restoreAnalysisTables(engine: Engine, tables: readonly SnapshotTa
   await engine.exec(ANALYSIS_TABLES.map((t) => `DROP TABLE IF EXISTS ${quoteIdent(t)};`).join('\n'));
   for (const table of tables) {
     if (!(ANALYSIS_TABLES as readonly string[]).includes(table.name)) continue;
-    let first = true;
-    for (const id of table.blobIds) {
-      await engine.insertArrowIPC(await gunzip(await chunk(id)), { table: table.name, create: first });
-      first = false;
+    for (const [i, id] of table.blobIds.entries()) {
+      await engine.insertArrowIPC(await gunzip(await chunk(id), table.members?.[i]), { table: table.name, create: i === 0 });
     }
   }
 }
@@ -440,8 +508,8 @@ export async function restoreTables(
   for (const table of tables) {
     if (!(SNAPSHOT_TABLES as readonly string[]).includes(table.name)) continue;
     const per = table.blobIds.length ? table.rows / table.blobIds.length : 0;
-    for (const id of table.blobIds) {
-      const ipc = await gunzip(await chunk(id));
+    for (const [i, id] of table.blobIds.entries()) {
+      const ipc = await gunzip(await chunk(id), table.members?.[i]);
       try {
         await engine.insertArrowIPC(ipc, { table: table.name, create: false });
       } catch {

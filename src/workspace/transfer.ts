@@ -12,7 +12,8 @@ import { PRODUCT_VERSION } from '../report/findings-export';
 import { storedBytes } from './snapshot';
 
 interface SnapshotManifest {
-  tables: { name: string; rows: number; parts: string[] }[];
+  /** `members`: per part, the sizes of the gzip members it is made of (see SnapshotTable); absent in older files. */
+  tables: { name: string; rows: number; parts: string[]; members?: number[][] }[];
 }
 
 interface OriginalsManifest {
@@ -53,7 +54,7 @@ export async function exportWorkspace(db: DriftlineDB, workspaceId: string, opti
         entries.push({ path, bytes: await storedBytes(blob.bytes) });
         parts.push(path);
       }
-      snapshot.tables.push({ name: table.name, rows: table.rows, parts });
+      snapshot.tables.push({ name: table.name, rows: table.rows, parts, ...(table.members ? { members: table.members } : {}) });
     }
   }
   entries.push({ path: 'snapshot.json', bytes: json(snapshot) });
@@ -86,6 +87,17 @@ async function originalEntries(db: DriftlineDB, workspaceId: string, include: bo
   return entries;
 }
 
+/** A table's member sizes from a workspace file: each part's must add up to the part's bytes. */
+function validMembers(members: unknown, partBytes: number[], table: string): number[][] | null {
+  if (members === undefined) return null;
+  const ok =
+    Array.isArray(members) &&
+    members.length === partBytes.length &&
+    members.every((m, i) => Array.isArray(m) && m.every((s) => Number.isSafeInteger(s) && s > 0) && (m.length === 0 || m.reduce((n: number, s: number) => n + s, 0) === partBytes[i]));
+  if (!ok) throw new ArchiveError('corrupt', `The workspace file's snapshot.json lists gzip members for ${table} that do not match its parts.`, 'snapshot.json');
+  return members as number[][];
+}
+
 /** Verify and import a workspace file as a new workspace (named after the original). Nothing is written if any check fails. */
 export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, options: { passphrase?: string } = {}): Promise<WorkspaceRecord> {
   const { manifest, entries } = await unpackWorkspace(bytes, options.passphrase ? { passphrase: options.passphrase } : {});
@@ -110,7 +122,8 @@ export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, option
       blobIds.push(blobId);
       stored += data.byteLength;
     }
-    tables.push({ name: table.name, rows: table.rows, blobIds });
+    const members = validMembers(table.members, table.parts.map((part) => entries.get(part)!.byteLength), table.name);
+    tables.push({ name: table.name, rows: table.rows, blobIds, ...(members ? { members } : {}) });
   }
   // Workspace files from before originals were kept have no originals.json.
   const originalsManifest = entries.has('originals.json') ? parse<OriginalsManifest>(entries, 'originals.json') : null;

@@ -143,4 +143,23 @@ describe('streaming a snapshot out of DuckDB', () => {
     for (let n = 260_000n; n < 600_000n; n++) if (n < 500_000n || n > 500_009n) expected += n;
     expect(sum).toBe(expected);
   });
+
+  it('compresses a chunk as several gzip members (one job each) and reads them back as one stream', async () => {
+    // ~29 MB of IPC in one 250k-row chunk: more than one 16 MiB member.
+    await engine.exec(`CREATE TABLE wide AS SELECT range AS n, repeat('x', 100) || range AS label FROM range(250000)`);
+    const { tables, chunks } = await readTables(engine, undefined, ['wide']);
+    const [table] = tables;
+    expect(table!.blobIds).toHaveLength(1);
+    const members = table!.members![0]!;
+    expect(members.length).toBeGreaterThanOrEqual(2);
+    const stored = chunks.get(table!.blobIds[0]!)!;
+    expect(members.reduce((n, s) => n + s, 0)).toBe((stored as Uint8Array).byteLength);
+    // Each member is a whole gzip stream of its own.
+    expect([...(stored as Uint8Array).subarray(members[0]!, members[0]! + 2)]).toEqual([0x1f, 0x8b]);
+    const t = tableFromIPC(await gunzip(stored, members));
+    expect(t.numRows).toBe(250_000);
+    expect(t.getChild('label')!.get(249_999)).toBe(`${'x'.repeat(100)}249999`);
+    // Sizes that do not describe the bytes are refused, not guessed around.
+    await expect(gunzip(stored, [members[0]!, 100])).rejects.toThrow(/does not match its recorded parts/);
+  });
 });

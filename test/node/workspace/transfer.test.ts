@@ -6,6 +6,7 @@ import { CATALOGUE } from '../../../src/detections/catalog';
 import { DEFAULT_SETTINGS, runAnalysis } from '../../../src/detections/runner';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
+import { packWorkspace } from '../../../src/workspace/archive';
 import { DriftlineDB } from '../../../src/workspace/db';
 import { Workspaces } from '../../../src/workspace/service';
 import { restoreSnapshot, saveSnapshot } from '../../../src/workspace/snapshot';
@@ -56,6 +57,31 @@ describe('workspace export/import', () => {
     expect(Object.values(await otherWorkspaces.triage(record.id))).toEqual([{ status: 'escalated', notes: [expect.objectContaining({ text: 'paged' })] }]);
     expect(await otherWorkspaces.mappings()).toEqual({ 'sig-1': { event_time: 'When', actor: 'Who' } });
     await fresh.close();
+  });
+
+  it("carries each chunk's gzip member sizes through the file, and refuses sizes that do not match a part", async () => {
+    const saved = await db.snapshots.get((await db.workspaces.get(wsId))!.snapshotId!);
+    const { bytes } = await exportWorkspace(db, wsId);
+    const other = new DriftlineDB(`m-${Math.random()}`);
+    const record = await importWorkspace(other, bytes);
+    const imported = await other.snapshots.get(record.snapshotId!);
+    expect(imported!.tables.map((t) => t.members)).toEqual(saved!.tables.map((t) => t.members));
+    expect(imported!.tables.find((t) => t.name === 'events')!.members).toHaveLength(1);
+
+    const part = new Uint8Array(await new Response(new Blob([new Uint8Array([1, 2, 3])]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+    const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const entries = [
+      { path: 'tables/events/0000.arrow.gz', bytes: part },
+      { path: 'snapshot.json', bytes: json({ tables: [{ name: 'events', rows: 1, parts: ['tables/events/0000.arrow.gz'], members: [[part.byteLength + 5]] }] }) },
+      { path: 'triage.json', bytes: json([]) },
+      { path: 'settings.json', bytes: json(null) },
+      { path: 'mappings.json', bytes: json([]) },
+      { path: 'queries.json', bytes: json([]) },
+    ];
+    const forged = await packWorkspace(entries, { workspace: { id: 'w1', name: 'Forged' }, appVersion: 'test' });
+    const empty = new DriftlineDB(`f-${Math.random()}`);
+    await expect(importWorkspace(empty, forged)).rejects.toThrow(/gzip members for events that do not match its parts/);
+    expect(await empty.workspaces.count()).toBe(0);
   });
 
   it('refuses a file with a flipped byte, naming the entry, and writes nothing', async () => {
