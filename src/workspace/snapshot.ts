@@ -509,12 +509,13 @@ export async function restoreTables(
     if (!(SNAPSHOT_TABLES as readonly string[]).includes(table.name)) continue;
     const per = table.blobIds.length ? table.rows / table.blobIds.length : 0;
     for (const [i, id] of table.blobIds.entries()) {
-      const ipc = await gunzip(await chunk(id), table.members?.[i]);
+      const read = async () => gunzip(await chunk(id), table.members?.[i]);
       try {
-        await engine.insertArrowIPC(ipc, { table: table.name, create: false });
+        await engine.insertArrowIPC(await read(), { table: table.name, create: false });
       } catch {
         await engine.exec('DROP TABLE IF EXISTS restore_chunk');
-        await engine.insertArrowIPC(ipc, { table: 'restore_chunk', create: true });
+        // Decompressed again: in the tab an insert hands its bytes to DuckDB's worker (the buffer here is left empty).
+        await engine.insertArrowIPC(await read(), { table: 'restore_chunk', create: true });
         await engine.exec(`INSERT INTO ${quoteIdent(table.name)} BY NAME SELECT * FROM restore_chunk; DROP TABLE restore_chunk;`);
       }
       options.onChunk?.(Math.round(per));

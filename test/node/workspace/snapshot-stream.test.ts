@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
 import { createNodeEngine } from '../../../src/engine/node/node-engine';
 import { concatBytes } from '../../../src/ingest/container/streams';
-import { gunzip, gzipParts, ipcRows, readTables } from '../../../src/workspace/snapshot';
+import { gzipHere } from '../../../src/workspace/gzip-parts';
+import { gunzip, gzipParts, ipcRows, readTables, restoreTables } from '../../../src/workspace/snapshot';
 
 describe('streaming a snapshot out of DuckDB', () => {
   let engine: DuckEngine;
@@ -161,5 +162,36 @@ describe('streaming a snapshot out of DuckDB', () => {
     expect(t.getChild('label')!.get(249_999)).toBe(`${'x'.repeat(100)}249999`);
     // Sizes that do not describe the bytes are refused, not guessed around.
     await expect(gunzip(stored, [members[0]!, 100])).rejects.toThrow(/does not match its recorded parts/);
+  });
+
+  it("restores a chunk whose columns no longer line up through a scratch table, with the tab's insert that empties its buffer", async () => {
+    // An older snapshot of resource_classes: its columns in another order, without one added since.
+    const parts: Uint8Array[] = [];
+    await engine.streamIpc(
+      "SELECT 'ci-*' AS data_class, 'arn:aws:s3:::logs*' AS pattern, 'f1' AS file_id UNION ALL SELECT 'pii', 'arn:aws:s3:::hr*', 'f2'",
+      (part) => void parts.push(part.slice()),
+    );
+    const gz = gzipHere();
+    for (const part of parts) await gz.push(part);
+    const stored = await gz.finish();
+    // As DuckDB-WASM's AsyncDuckDB does: the bytes are transferred to its worker, the caller's buffer left empty.
+    const tabLike = new Proxy(engine, {
+      get(target, prop) {
+        if (prop === 'insertArrowIPC')
+          return async (ipc: Uint8Array, options: Parameters<DuckEngine['insertArrowIPC']>[1]) => {
+            const copy = ipc.slice();
+            structuredClone(ipc.buffer, { transfer: [ipc.buffer as ArrayBuffer] });
+            return target.insertArrowIPC(copy, options);
+          };
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await restoreTables(tabLike, [{ name: 'resource_classes', rows: 2, blobIds: ['c0'] }], async () => stored);
+    const { rows } = await engine.queryRows('SELECT pattern, data_class, file_id, source_row FROM resource_classes ORDER BY file_id');
+    expect(rows).toEqual([
+      { pattern: 'arn:aws:s3:::logs*', data_class: 'ci-*', file_id: 'f1', source_row: null },
+      { pattern: 'arn:aws:s3:::hr*', data_class: 'pii', file_id: 'f2', source_row: null },
+    ]);
   });
 });
