@@ -44,4 +44,34 @@ host.onmessage = (event) => {
   }
   // DuckDB's worker installs its own onmessage; every later message (INSTANTIATE, queries…) goes to it, in order.
   host.importScripts(script);
+  // Read again: DuckDB's script has just set it (TypeScript still sees the null set above).
+  const duckdb = (host as { onmessage: ((event: MessageEvent) => void) | null }).onmessage;
+  if (duckdb) {
+    host.onmessage = (message) => {
+      duckdb.call(host, message);
+      releaseInsertedBytes(message.data);
+    };
+  }
 };
+
+/**
+ * The Arrow IPC bytes of an insert, once DuckDB has copied them into its memory. DuckDB's handler inserts them before
+ * it first awaits, so they are spent when it returns; but this worker runs almost no JavaScript of its own (it sits in
+ * wasm), so its V8 collected them late: 25-107 MiB of spent inserts were held here while a million CloudTrail events
+ * were imported. Transferred into a message that is never delivered (its channel closed at once), their memory goes
+ * with that message, without waiting for a collection.
+ */
+function releaseInsertedBytes(request: unknown): void {
+  const { type, data } = (request ?? {}) as { type?: unknown; data?: unknown };
+  if (type !== 'INSERT_ARROW_FROM_IPC_STREAM' || !Array.isArray(data)) return;
+  const bytes = data[1];
+  if (!(bytes instanceof Uint8Array) || !(bytes.buffer instanceof ArrayBuffer) || bytes.buffer.byteLength === 0) return;
+  try {
+    const channel = new MessageChannel();
+    channel.port1.postMessage(null, [bytes.buffer]);
+    channel.port1.close();
+    channel.port2.close();
+  } catch {
+    // Not transferable (already detached): nothing to release.
+  }
+}
