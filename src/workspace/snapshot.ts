@@ -32,22 +32,25 @@ const SLICE_ROWS = 4_096;
  * which it does late: with one worker for the whole save, the tab's ArrayBuffers reached ~230 MiB during a 1M-event
  * save. A worker that ends takes them all with it; a new one costs a few milliseconds.
  */
-const GZIP_WORKER_BYTES = 16 * 2 ** 20;
+export const GZIP_WORKER_BYTES = 8 * 2 ** 20;
 
 /**
  * A chunk is compressed as several gzip members of about this many bytes of IPC each, concatenated in one stored Blob
  * (the member sizes are recorded beside it). Each member is a job of its own, so with GZIP_WORKER_BYTES a worker ends
- * after each one: a worker held up to ~75 MiB of spent parts while it compressed a whole 90 MB chunk.
+ * after each one: a worker held up to ~75 MiB of spent parts while it compressed a whole 90 MB chunk. 8 MiB members
+ * (and GZIP_WAITING_BYTES of 6 MiB) took the renderer's peak during a 1M-event CloudTrail save from 769-781 MiB (16 MiB
+ * members, 16 MiB waiting) to 721-726 MiB, the save no slower.
  */
-const MEMBER_BYTES = 16 * 2 ** 20;
+export const MEMBER_BYTES = 8 * 2 ** 20;
 
 /**
  * Bytes sent to a compression worker and not yet taken by its compressor, beyond which the save waits before fetching
  * the next slice from DuckDB. DuckDB hands parts over faster than gzip takes them (~3×): unpaced, a whole 90 MB chunk
  * was fetched in one go and queued in the worker while the analysis beside the save waited for the engine. Paced, the
- * analysis' statements run between reads (3.5 → 2.4 s beside a 1M-event save; the save takes ~1 s longer).
+ * analysis' statements run between reads (3.5 → 2.4 s beside a 1M-event save; the save takes ~1 s longer). A slice of
+ * events is ~2.5 MB of IPC, so a few slices at most wait.
  */
-const GZIP_WAITING_BYTES = 16 * 2 ** 20;
+export const GZIP_WAITING_BYTES = 6 * 2 ** 20;
 
 interface GzipWorker {
   worker: Worker;

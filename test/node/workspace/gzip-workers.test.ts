@@ -1,4 +1,4 @@
-// Snapshot chunks are compressed in a worker that ends once it has been handed its share of bytes (64 MiB), so the
+// Snapshot chunks are compressed in a worker that ends once it has been handed its share of bytes (GZIP_WORKER_BYTES), so the
 // spent parts it has not collected yet go with it. Driven here with a stand-in Worker that compresses as the real one
 // does (gzip.worker.ts's protocol) and records its life.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -61,9 +61,10 @@ describe('compression workers', () => {
   });
   afterEach(() => vi.unstubAllGlobals());
 
-  it('share one worker below 64 MiB, then end it once its last job is done; later chunks get a new one', async () => {
-    const { gzipParts, gunzip } = await import('../../../src/workspace/snapshot');
-    // Small chunks (the small tables) share the worker.
+  it('share one worker below its share, then end it once its last job is done; later jobs get a new one', async () => {
+    const { gzipParts, gunzip, GZIP_WORKER_BYTES } = await import('../../../src/workspace/snapshot');
+    // Small jobs (the small tables) share the worker.
+    expect(3 * MiB).toBeLessThan(GZIP_WORKER_BYTES);
     for (let i = 0; i < 3; i++) {
       const gz = gzipParts();
       gz.push(part(1));
@@ -74,7 +75,8 @@ describe('compression workers', () => {
     expect(FakeWorker.made).toHaveLength(1);
     expect(FakeWorker.made[0]!.terminated).toBe(false);
 
-    // A chunk that takes it past its share: the next chunk, begun while this one still compresses, gets a new worker.
+    // A job that takes it past its share: the next one, begun while this one still compresses, gets a new worker.
+    expect(70 * MiB).toBeGreaterThan(GZIP_WORKER_BYTES);
     const big = gzipParts();
     big.push(part(40));
     big.push(part(30));
@@ -103,21 +105,22 @@ describe('compression workers', () => {
     expect(FakeWorker.made).toHaveLength(2);
   });
 
-  it('pace the save: a push waits while more than 16 MiB wait for the compressor, and goes on once it took them', async () => {
-    const { gzipParts, gunzip } = await import('../../../src/workspace/snapshot');
+  it('pace the save: a push waits while more than GZIP_WAITING_BYTES wait for the compressor, and goes on once it took them', async () => {
+    const { gzipParts, gunzip, GZIP_WAITING_BYTES } = await import('../../../src/workspace/snapshot');
+    const half = GZIP_WAITING_BYTES / 2 / MiB;
     const gz = gzipParts();
     const worker = FakeWorker.made[0]!;
     worker.holding = true;
-    // 12 MiB waiting: the push is done at once.
+    // Half the limit waiting: the push is done at once.
     let settled = false;
-    await gz.push(part(12));
-    // 24 MiB waiting: this push waits for the compressor.
-    const waiting = gz.push(part(12)).then(() => (settled = true));
+    await gz.push(part(half));
+    // One and a half times the limit waiting: this push waits for the compressor.
+    const waiting = gz.push(part(2 * half)).then(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(settled).toBe(false);
     worker.release();
     await waiting;
     expect(settled).toBe(true);
-    expect((await gunzip(await gz.finish())).byteLength).toBe(24 * MiB);
+    expect((await gunzip(await gz.finish())).byteLength).toBe(3 * half * MiB);
   });
 });
