@@ -37,13 +37,7 @@ async function collect(readable: ReadableStream<Uint8Array>, asBlob: boolean): P
     }
   }
   if (asBlob) return new Blob([...pieces, ...(pending as BlobPart[])]);
-  const out = new Uint8Array(pendingBytes);
-  let at = 0;
-  for (const piece of pending) {
-    out.set(piece, at);
-    at += piece.byteLength;
-  }
-  return out;
+  return new Uint8Array(await new Blob(pending as BlobPart[]).arrayBuffer());
 }
 
 /** `asBlob`: finish with a Blob (in the tab's gzip worker), else with bytes. */

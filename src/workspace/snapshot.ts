@@ -5,6 +5,7 @@ import { Message } from 'apache-arrow';
 import { IPC_END_OF_STREAM, type Engine } from '../engine/types';
 import { quoteIdent } from '../engine/sql';
 import { ensureSchema } from '../ingest/commit';
+import { concatBytes } from '../ingest/container/streams';
 import type { DriftlineDB, SavedAnalysisInfo, SnapshotRecord, SnapshotTable, StoredBytes } from './db';
 import { gzipHere, type GzipParts } from './gzip-parts';
 
@@ -332,13 +333,7 @@ async function readChunk(
 function concatStored(outs: StoredBytes[]): StoredBytes {
   if (outs.length === 1) return outs[0]!;
   if (outs.some((o) => o instanceof Blob)) return new Blob(outs as BlobPart[]);
-  const bytes = new Uint8Array(outs.reduce((n, o) => n + storedSize(o), 0));
-  let at = 0;
-  for (const o of outs as Uint8Array[]) {
-    bytes.set(o, at);
-    at += o.byteLength;
-  }
-  return bytes;
+  return concatBytes(outs as Uint8Array[]);
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {

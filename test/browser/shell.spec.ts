@@ -1,5 +1,5 @@
 // The built app in Chromium: boots offline-clean, the engine answers, the CSP holds, the service worker keeps it alive.
-import type { CDPSession } from '@playwright/test';
+import type { CDPSession, Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 import { engineReady, expect, runInConsole, startAppServer, test } from './fixtures';
 
@@ -64,6 +64,16 @@ test('the sample workspace opens from the start page, offline, and every file is
   await expect(grid.getByRole('cell', { name: /^\d+$/ })).not.toHaveText('0');
 });
 
+/** Resolves once the service worker controls the page, i.e. its precache (wasm included) is complete. */
+async function serviceWorkerControls(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve()));
+    }
+  });
+}
+
 test('after one visit the app starts with the server gone (service worker)', async ({ browser }) => {
   const server = await startAppServer();
   const context = await browser.newContext();
@@ -73,13 +83,7 @@ test('after one visit the app starts with the server gone (service worker)', asy
   try {
     await page.goto(server.url);
     await engineReady(page);
-    // Wait until the service worker controls the page, i.e. the precache (wasm included) is complete.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve()));
-      }
-    });
+    await serviceWorkerControls(page);
     await server.close();
     const refused = await fetch(server.url).then(
       () => false,
@@ -136,12 +140,7 @@ test("the first visit's precache leaves no wasm bundle buffered in the tab (memo
     await page.goto(server.url);
     await engineReady(page);
     // The precache (both wasm bundles, 73 MB) is complete once the worker controls the page.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-      if (!navigator.serviceWorker.controller) {
-        await new Promise<void>((resolve) => navigator.serviceWorker.addEventListener('controllerchange', () => resolve()));
-      }
-    });
+    await serviceWorkerControls(page);
     const sizes = await rendererBufferPartitions(await browser.newBrowserCDPSession());
     console.log(`renderer buffer partitions after the precache: ${sizes.map((s) => `${s.toFixed(1)} MiB`).join(', ')}`);
     expect(sizes.length).toBeGreaterThan(0);
