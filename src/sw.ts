@@ -30,7 +30,6 @@ interface WorkerScope {
   __WB_MANIFEST: PrecacheEntry[];
 }
 
-
 const scope = self as unknown as WorkerScope;
 const MANIFEST: PrecacheEntry[] = (self as unknown as WorkerScope).__WB_MANIFEST;
 const PREFIX = 'driftline-app-';
@@ -96,11 +95,10 @@ scope.addEventListener('activate', (event) => {
   );
 });
 
+/** `url`: the request's, without its fragment. */
 async function answer(request: Request, url: URL): Promise<Response> {
   const cache = await caches.open(CACHE);
-  url.hash = '';
-  const key = url.href;
-  const hit = (await cache.match(key)) ?? (url.pathname.endsWith('/') ? await cache.match(new URL('index.html', url).href) : undefined);
+  const hit = (await cache.match(url.href)) ?? (url.pathname.endsWith('/') ? await cache.match(new URL('index.html', url).href) : undefined);
   if (hit) return hit;
   // Any page of the app is the app (hash routes, or a query string).
   if (request.mode === 'navigate') {
@@ -115,8 +113,9 @@ scope.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== scope.location.origin) return;
+  url.hash = '';
   // Files the build did not list (none today) go to the network as usual.
-  if (!PRECACHED.has(url.href.replace(/#.*$/, '')) && request.mode !== 'navigate' && !url.pathname.endsWith('/')) return;
+  if (!PRECACHED.has(url.href) && request.mode !== 'navigate' && !url.pathname.endsWith('/')) return;
   event.respondWith(answer(request, url));
 });
 

@@ -76,7 +76,6 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-
 export class DuckEngine implements Engine {
   private backend: DuckBackend | null = null;
   private starting: Promise<EngineInfo> | null = null;

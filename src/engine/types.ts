@@ -106,10 +106,10 @@ export interface Engine {
   onStatus(listener: (status: EngineStatus, error?: Error) => void): () => void;
 }
 
-/** Raised when a query is cancelled through its AbortSignal. */
 /** The Arrow IPC stream's end marker: continuation, then a zero-length message. */
 export const IPC_END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
+/** Raised when a query is cancelled through its AbortSignal. */
 export class QueryCancelledError extends Error {
   constructor(message = 'Query cancelled') {
     super(message);

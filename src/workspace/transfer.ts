@@ -114,6 +114,7 @@ export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, option
   let stored = 0;
   for (const table of snapshot.tables ?? []) {
     const blobIds: string[] = [];
+    const partBytes: number[] = [];
     for (const part of table.parts) {
       const data = entries.get(part);
       if (!data) throw new ArchiveError('missing-entry', `The workspace file has no ${part}.`, part);
@@ -121,8 +122,9 @@ export async function importWorkspace(db: DriftlineDB, bytes: Uint8Array, option
       blobs.push({ id: blobId, workspaceId: id, snapshotId, bytes: data.slice() });
       blobIds.push(blobId);
       stored += data.byteLength;
+      partBytes.push(data.byteLength);
     }
-    const members = validMembers(table.members, table.parts.map((part) => entries.get(part)!.byteLength), table.name);
+    const members = validMembers(table.members, partBytes, table.name);
     tables.push({ name: table.name, rows: table.rows, blobIds, ...(members ? { members } : {}) });
   }
   // Workspace files from before originals were kept have no originals.json.
