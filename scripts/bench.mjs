@@ -177,8 +177,8 @@ async function nativeRuns(opt, ds, threads, warnings) {
     // CSV: the app's own import timings. CloudTrail: the native read_json load and resolve.sql (the register's import,
     // a few hundred rows, is in the import total only).
     const stages = direct
-      ? { recogniseMs: null, parseMs: null, loadMs: num(sql.load), readMs: null, commitMs: null, resolveMs: num(sql.resolve), importMs: r.import.ms }
-      : { recogniseMs: num(t.recogniseMs), parseMs: num(t.parseMs), loadMs: num(t.loadMs), readMs: num(t.readMs), commitMs: num(t.commitMs), resolveMs: num(t.resolveMs), importMs: r.import.ms };
+      ? { recogniseMs: null, parseMs: null, loadMs: num(sql.load), stageMs: null, stepMs: null, readMs: null, commitMs: null, resolveMs: num(sql.resolve), importMs: r.import.ms }
+      : { recogniseMs: num(t.recogniseMs), parseMs: num(t.parseMs), loadMs: num(t.loadMs), stageMs: num(t.stageMs), stepMs: num(t.stepMs), readMs: num(t.readMs), commitMs: num(t.commitMs), resolveMs: num(t.resolveMs), importMs: r.import.ms };
     stages.detectMs = a?.totalMs ?? null;
     stages.persistMs = null;
     const events = Number(r.check.events);

@@ -56,6 +56,11 @@ export type ReaderMessage =
        * can be loaded (and committed) on its own: `rowOffset` data records come before the slice.
        */
       slice?: { index: number; rowOffset: number; last: boolean };
+      /**
+       * false when the reader saw every byte of the slice and no value can begin or end with a space separator: the
+       * load then skips trimming (reader.ts spacedEdge). Absent or true: values are trimmed.
+       */
+      spacedEdges?: boolean;
     }
   | { type: 'needs-mapping'; fileId: string; name: string; request: MappingRequest }
   | { type: 'progress'; fileId: string; bytesRead: number; rows: number }

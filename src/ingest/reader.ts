@@ -173,7 +173,8 @@ const LARGE_SLICE_BYTES = 64 * 1024 * 1024;
 async function* sliceCsv(
   blob: Blob,
   ctx: FileContext,
-  message: (slice: { blob: Blob; slice: { index: number; rowOffset: number; last: boolean } }) => ReaderMessage,
+  delimiter: string,
+  message: (slice: { blob: Blob; slice: { index: number; rowOffset: number; last: boolean }; spacedEdges: boolean }) => ReaderMessage,
   onSha256: ((hex: string) => void) | null,
 ): AsyncGenerator<ReaderMessage> {
   let read = 0;
@@ -189,12 +190,23 @@ async function* sliceCsv(
   let sliceRows = 0;
   let index = 0;
   let header: Blob | null = null;
+  // Whether a value of the slice may begin or end with a space separator (what DuckDB's trim() removes): the SQL trims
+  // only then. An ASCII space counts next to a delimiter or line break outside quotes, after an opening quote or before
+  // a closing one (an escaped "" may count too: never too few); the other separators count anywhere (rare in logs).
+  let spaced = false;
+  // The byte before was a delimiter or line break outside quotes, or an opening quote: a value begins here.
+  let valueStarts = true;
+  const delim = delimiter.charCodeAt(0);
+  let before = 0x0a;
+  let before2 = 0x0a;
   const emit = (end: number, final: boolean): ReaderMessage => {
     const piece = new Blob([header!, blob.slice(sliceStart, end)]);
-    const out = message({ blob: piece, slice: { index: index++, rowOffset: rows, last: final } });
+    // (Space as the delimiter: every value is next to one.)
+    const out = message({ blob: piece, slice: { index: index++, rowOffset: rows, last: final }, spacedEdges: spaced || delim === 0x20 });
     rows += sliceRows;
     sliceRows = 0;
     sliceStart = end;
+    spaced = false;
     return out;
   };
   for (;;) {
@@ -202,17 +214,37 @@ async function* sliceCsv(
     if (done) break;
     for (let i = 0; i < value.length; i++) {
       const byte = value[i]!;
-      if (byte === 0x22) quoted = !quoted;
-      else if (byte === 0x0a) {
+      const prev = before;
+      const prev2 = before2;
+      before2 = prev;
+      before = byte;
+      if (byte === 0x22) {
+        quoted = !quoted;
+        if (!quoted && prev === 0x20) spaced = true;
+        valueStarts = quoted;
+        continue;
+      }
+      if (byte === 0x20) {
+        if (valueStarts) spaced = true;
+        valueStarts = false;
+        continue;
+      }
+      if (quoted || (byte !== delim && byte !== 0x0a && byte !== 0x0d)) {
+        valueStarts = false;
+        if (byte >= 0x80 && !spaced) spaced = endsSpaceSeparator(prev2, prev, byte);
+        continue;
+      }
+      if (prev === 0x20) spaced = true;
+      valueStarts = true;
+      if (byte === 0x0a) {
         const end = position + i + 1;
         if (headerEnd < 0) {
-          if (quoted) continue;
           headerEnd = end;
           sliceStart = end;
           header = blob.slice(0, headerEnd);
+          spaced = false;
           continue;
         }
-        if (quoted) continue;
         sliceRows++;
         if (end - sliceStart >= sliceBytes) yield emit(end, false);
       }
@@ -224,8 +256,23 @@ async function* sliceCsv(
     }
   }
   if (headerEnd < 0) throw new Error('the CSV has no complete header line');
+  // A file that does not end with a line break: its last value ends where the file does.
+  if (before === 0x20) spaced = true;
   if (sliceStart < blob.size || index === 0) yield emit(blob.size, true);
-  else yield message({ blob: new Blob([header!]), slice: { index: index++, rowOffset: rows, last: true } });
+  else yield message({ blob: new Blob([header!]), slice: { index: index++, rowOffset: rows, last: true }, spacedEdges: false });
+}
+
+/**
+ * Whether the UTF-8 bytes `a b c` (c the newest) end a space separator other than U+0020: U+00A0, U+1680,
+ * U+2000–U+200A, U+202F, U+205F or U+3000 (with U+0020, what DuckDB's trim() removes).
+ */
+export function endsSpaceSeparator(a: number, b: number, c: number): boolean {
+  if (b === 0xc2) return c === 0xa0;
+  if (a === 0xe1) return b === 0x9a && c === 0x80;
+  if (a === 0xe2 && b === 0x80) return (c >= 0x80 && c <= 0x8a) || c === 0xaf;
+  if (a === 0xe2 && b === 0x81) return c === 0x9f;
+  if (a === 0xe3) return b === 0x80 && c === 0x80;
+  return false;
 }
 
 async function* hashRest(blob: Blob, ctx: FileContext, done: (hex: string) => void): AsyncGenerator<ReaderMessage> {
@@ -415,7 +462,7 @@ async function* readCsv(
       yield { ...message, blob: utf8 };
       return;
     }
-    yield* sliceCsv(utf8, ctx, (slice) => ({ ...message, ...slice }), plain ? onSha256 : null);
+    yield* sliceCsv(utf8, ctx, delimiter, (slice) => ({ ...message, ...slice }), plain ? onSha256 : null);
     return;
   }
 
