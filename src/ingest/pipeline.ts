@@ -119,7 +119,12 @@ export async function importEvidence(engine: Engine, files: readonly File[], opt
   try {
     await tx.begin();
     emit();
-    const readOptions = { idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 10_000, ...(options.csvSlice ? { csvSlice: options.csvSlice } : {}) };
+    // Where the import's rows will start (deleted rows keep their place): CSV slices then end on row groups.
+    const { rows: next } = await engine.queryRows('SELECT coalesce(max(rowid) + 1, 0) AS n FROM events', { signal });
+    const readOptions = {
+      idPrefix: importId, mappings: options.mappings ?? {}, batchRows: options.batchRows ?? 10_000, eventRowsBefore: Number(next[0]?.n ?? 0),
+      ...(options.csvSlice ? { csvSlice: options.csvSlice } : {}),
+    };
     const messages = options.reader(files, readOptions, signal)[Symbol.asyncIterator]();
     // Messages read ahead while a CSV slice loads, up to the next slice (see 'csv-events'), handed out in order.
     const ahead: Promise<IteratorResult<ReaderMessage>>[] = [];

@@ -75,7 +75,9 @@ export interface ReadOptions {
   /** Events per Arrow batch. */
   batchRows: number;
   /** Event CSVs from this size on are loaded in slices of this size (default 512 MiB / 256 MiB; smaller in tests). */
-  csvSlice?: { from: number; bytes: number };
+  csvSlice?: { from: number; bytes: number; rowGroup?: number };
+  /** Rows `events` holds before the import (its next rowid): CSV slices are cut so that each ends a row group. */
+  eventRowsBefore?: number;
 }
 
 /** Produces reader messages for a set of files; cancelling the signal stops it promptly. */

@@ -213,4 +213,34 @@ describe('large imports', () => {
     expect((await run([file()], { batchRows: 500 })).status).toBe('committed');
     expect((await rows(summary))[0]).toMatchObject({ n: 3000, ua: 3000, res: 3000 });
   });
+
+  it('cuts CSV slices where the events table fills a row group, from the rows it already holds', async () => {
+    // 80-byte rows, slices of ~4,000 bytes, row groups of 50 rows, 30 rows in the table: the first slice completes the
+    // group the table has begun (70 rows), every other ends one more group.
+    const lines = ['timestamp,principal,operation,resource'];
+    for (let i = 0; i < 1000; i++) lines.push(`2026-03-01T00:${String(i % 60).padStart(2, '0')}:00Z,svc-${i % 7},s3:GetObject,bucket/${String(i).padStart(32, '0')}`);
+    const csv = `${lines.join('\n')}\n`;
+    expect(lines[1]!.length + 1).toBe(80);
+    const cut = async (options: { eventRowsBefore: number; bytes: number; rowGroup: number }) => {
+      const offsets: number[] = [];
+      const reading = { idPrefix: 'a', mappings: {}, batchRows: 100, eventRowsBefore: options.eventRowsBefore, csvSlice: { from: 1000, bytes: options.bytes, rowGroup: options.rowGroup } };
+      for await (const m of readEvidence([new File([csv], 'rows.csv')], reading, new AbortController().signal)) if (m.type === 'csv-events') offsets.push(m.slice!.rowOffset);
+      return offsets;
+    };
+    expect(await cut({ eventRowsBefore: 30, bytes: 4000, rowGroup: 50 })).toEqual([0, 70, ...Array.from({ length: 18 }, (_, k) => 120 + 50 * k)]);
+    // (The file ends where a slice does: a last slice of the header alone says so.)
+    expect(await cut({ eventRowsBefore: 0, bytes: 4000, rowGroup: 50 })).toEqual(Array.from({ length: 21 }, (_, k) => 50 * k));
+    // Row groups larger than a slice: cut at 3/2 of its size (75 rows of 80 bytes), or earlier where a group ends.
+    expect(await cut({ eventRowsBefore: 0, bytes: 4000, rowGroup: 500 })).toEqual([0, 75, 150, 225, 300, 375, 450, 500, 575, 650, 725, 800, 875, 950, 1000]);
+
+    // The import tells the reader where its rows will start: after the 2,998 events of a first import.
+    expect((await run([new File([bigCsv()], 'first.csv')])).status).toBe('committed');
+    let told: number | undefined;
+    const listening: ImportOptions['reader'] = (files, options, signal) => {
+      told = options.eventRowsBefore;
+      return readEvidence(files, options, signal);
+    };
+    expect((await importEvidence(engine, [new File([csv], 'second.csv')], { reader: listening, signal: new AbortController().signal })).status).toBe('committed');
+    expect(told).toBe(2998);
+  });
 });
