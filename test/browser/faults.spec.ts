@@ -103,7 +103,7 @@ async function afterReload(page: Page, opts: { withBig: boolean; before: string 
 }
 
 test.describe('reload and tab close', () => {
-  test('a reload while the import is being saved (its analysis running alongside) comes back as before the import', async ({ app }) => {
+  test('a reload before the import is saved (its analysis running first) comes back as before the import', async ({ app }) => {
     test.setTimeout(240_000);
     const before = await openSample(app);
     await importUntil(app, 'Saving workspace');
@@ -116,7 +116,7 @@ test.describe('reload and tab close', () => {
     test.setTimeout(240_000);
     const before = await openSample(app);
     await importUntil(app, 'Analysing');
-    // The save runs beside the analysis: once its bar is gone the snapshot holds the import.
+    // The save follows the analysis: once its bar is gone the snapshot holds the import.
     await expect(bar(app, 'Saving workspace')).toBeHidden({ timeout: 120_000 });
     await app.reload();
     await engineReady(app);
