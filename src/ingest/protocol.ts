@@ -58,7 +58,7 @@ export type ReaderMessage =
       slice?: { index: number; rowOffset: number; last: boolean };
       /**
        * false when the reader saw every byte of the slice and no value can begin or end with a space separator: the
-       * load then skips trimming (reader.ts spacedEdge). Absent or true: values are trimmed.
+       * load then skips trimming (see sliceCsv in reader.ts). Absent or true: values are trimmed.
        */
       spacedEdges?: boolean;
     }
