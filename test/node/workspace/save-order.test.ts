@@ -1,5 +1,5 @@
 // An import's save starts once its findings are on screen (Node, fake-indexeddb + real DuckDB, the app's own actions).
-// DuckDB-WASM runs one statement at a time: a save reading the snapshot beside the analysis made the findings later.
+// DuckDB-WASM runs one statement at a time: a save reading the snapshot while the analysis ran made the findings later.
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckEngine } from '../../../src/engine/duck-engine';
